@@ -1,0 +1,1 @@
+"""The autograder: one check per exercise, ``course check``, and the nbgrader builder."""

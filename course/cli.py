@@ -1,0 +1,160 @@
+"""The ``course`` command: ``course train``, ``course zoo``, ``course info``.
+
+Errors the user can fix print one line and exit non-zero; only bugs print tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from course.errors import CourseError
+
+MODELS = ("0l", "1l", "2l")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from course import plots, zoo
+    from course.dataset import load_streams
+    from course.train import QUICK, RECIPES, save_run, train
+
+    cfg = (QUICK if args.quick else RECIPES)[args.model]
+    if args.seed is not None:
+        cfg = replace(cfg, seed=args.seed)
+    name = f"attn-only-{args.model}"
+    out = zoo.ZOO_DIR / name if args.into_zoo else Path(args.out or f"runs/{name}{'-quick' if args.quick else ''}")
+    print(f"training {name} for {cfg.steps} steps → {out}")
+    streams = load_streams()
+    result = train(cfg, streams, progress=not args.no_progress)
+    save_run(result, out, streams)
+    plots.training_curve(result.curve, title=name).savefig(out / "curve.png", dpi=120)
+    digest = zoo.sha256_file(out / zoo.WEIGHTS)
+    print(f"done in {result.seconds:.0f} s; held-out loss {result.final['val_loss']:.3f}")
+    print(f"sha256 {digest}")
+    if args.into_zoo:
+        zoo.record(name, _train_command(args.model, args.seed))
+        print(f"recorded {name} in {zoo.MANIFEST}")
+    elif not args.quick and name in zoo.entries():
+        same = digest == zoo.entry(name).sha256
+        print(f"identical to the shipped {name}: {'yes' if same else 'no'}")
+    return 0
+
+
+def _train_command(model: str, seed: int | None) -> str:
+    return f"course train {model}" + (f" --seed {seed}" if seed is not None else "")
+
+
+def _cmd_zoo(args: argparse.Namespace) -> int:
+    from course import zoo
+
+    rows = [("model", "layers", "d_model", "heads", "MB", "held-out loss", "headline", "file")]
+    for e in zoo.entries().values():
+        cfg, m = e.config["model"], e.metrics
+        try:
+            zoo.load_checkpoint(e.path, e.sha256)
+            status = "ok"
+        except CourseError as err:
+            status = f"BAD: {err}"
+        size = (e.path / zoo.WEIGHTS).stat().st_size / 1e6 if (e.path / zoo.WEIGHTS).exists() else 0
+        rows.append((
+            e.name, str(cfg["n_layers"]), str(cfg["d_model"]), f"{cfg['n_heads']}×{cfg['d_head']}",
+            f"{size:.1f}", f"{m['val_loss']:.3f}", _headline(m), status,
+        ))  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    print("\nload one with: from course import zoo; model = zoo.load('attn-only-2l')")
+    return 0
+
+
+def _headline(m: dict) -> str:
+    """The number each model is in the zoo for."""
+    if "gap_closed" in m:
+        return f"closes {m['gap_closed']:.0%} of the unigram→bigram gap"
+    if "induction" in m and len(m["induction"]) >= 2:
+        return f"induction {max(m['induction'][-1]):.2f}, previous-token {max(m['previous_token'][0]):.2f}"
+    if "copying" in m:
+        n = sum(c > 0.5 for c in m["copying"][0])
+        return f"{n} of {len(m['copying'][0])} heads copy (score > 0.5)"
+    return ""
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    import importlib.metadata as md
+    import platform
+
+    import torch
+
+    from course.corpus import load_corpus, stdlib_dir
+
+    def version(pkg: str) -> str:
+        try:
+            return md.version(pkg)
+        except md.PackageNotFoundError:
+            return "not installed"
+
+    print(f"python       {platform.python_version()} ({sys.executable})")
+    for pkg in ("course-circuits", "torch", "numpy", "tokenizers", "safetensors", "nbgrader",
+                "mkdocs-material", "transformer-lens"):  # fmt: skip
+        print(f"{pkg:<12} {version(pkg)}")
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices += [f"cuda:{i} ({torch.cuda.get_device_name(i)})" for i in range(torch.cuda.device_count())]
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        devices.append("mps")
+    print(f"devices      {', '.join(devices)}")
+    corpus = load_corpus()
+    print(f"corpus       {corpus.n_files} files from {stdlib_dir()}, sha256 {corpus.sha256[:16]}…")
+    from course import zoo
+
+    shipped = {e.config.get("corpus_sha256") for e in zoo.entries().values()}
+    same = shipped == {corpus.sha256}
+    print(f"zoo corpus   {'the same: `course train` reproduces the zoo' if same else 'different Python build: retraining gives other weights'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="course", description="Transformer Circuits, hands-on.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train an attention-only model of 0, 1 or 2 layers")
+    t.add_argument("model", choices=MODELS)
+    t.add_argument("--quick", action="store_true", help="a short run (2l still shows the phase change)")
+    t.add_argument("--out", help="output folder (default runs/attn-only-<model>[-quick])")
+    t.add_argument("--seed", type=int, help="seed (default: the zoo's)")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.add_argument("--into-zoo", action="store_true", help=argparse.SUPPRESS)  # maintainers
+    t.set_defaults(func=_cmd_train)
+
+    z = sub.add_parser("zoo", help="list the shipped models and their metrics")
+    z.set_defaults(func=_cmd_zoo)
+
+    i = sub.add_parser("info", help="versions, devices and the corpus")
+    i.set_defaults(func=_cmd_info)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "quick", False) and getattr(args, "into_zoo", False):
+        print("course: error: --quick runs do not go into the zoo", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except CourseError as e:
+        print(f"course: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("course: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

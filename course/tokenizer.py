@@ -1,0 +1,80 @@
+"""A byte-level BPE tokenizer of 2,048 tokens, trained on the corpus and shipped as a file.
+
+Why BPE and not bytes: bytes train about three times faster, but the paper's
+analyses read tokens. A skip-trigram such as ``self … . → self`` or
+``import … from → import`` is legible with BPE and is a run of letters with
+bytes. 2,048 tokens keeps the checkpoints near 1 MB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from tokenizers import Tokenizer as _HFTokenizer
+from tokenizers import decoders, models, pre_tokenizers, trainers
+
+DATA_DIR = Path(__file__).parent / "data"
+TOKENIZER_PATH = DATA_DIR / "tokenizer.json"
+VOCAB_SIZE = 2048
+#: Separates files in the token stream and starts every training row.
+BOS = "<|bos|>"
+
+
+class Tokenizer:
+    """Text ↔ token ids. ``bos_id`` is 0."""
+
+    def __init__(self, path: Path = TOKENIZER_PATH):
+        if not path.exists():
+            raise FileNotFoundError(
+                f"tokenizer file {path} is missing; reinstall the course or run "
+                "`course tokenizer` to train it again"
+            )
+        self.path = path
+        self._tok = _HFTokenizer.from_file(str(path))
+        self.bos_id = self._tok.token_to_id(BOS)
+
+    @property
+    def vocab_size(self) -> int:
+        return self._tok.get_vocab_size()
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def encode(self, text: str) -> list[int]:
+        return self._tok.encode(text).ids
+
+    def encode_files(self, texts: Sequence[str]) -> list[int]:
+        """One token stream: each file is preceded by BOS. Encoding runs in parallel."""
+        ids: list[int] = []
+        for enc in self._tok.encode_batch(list(texts)):
+            ids.append(self.bos_id)
+            ids.extend(enc.ids)
+        return ids
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return self._tok.decode([int(i) for i in ids], skip_special_tokens=False)
+
+    def token_str(self, token_id: int) -> str:
+        """One token as the text it stands for, e.g. ``' self'``."""
+        return self.decode([token_id])
+
+
+def train_tokenizer(texts: Sequence[str], path: Path = TOKENIZER_PATH) -> Tokenizer:
+    """Train the BPE on ``texts`` and save it to ``path``."""
+    tok = _HFTokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=VOCAB_SIZE,
+        special_tokens=[BOS],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=True,
+    )
+    tok.train_from_iterator(texts, trainer=trainer, length=len(texts))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tok.save(str(path))
+    return Tokenizer(path)

@@ -1,0 +1,220 @@
+"""Training the zoo's models, reproducibly, with a progress bar.
+
+A run is fixed by its recipe (``RECIPES``), the corpus hash and the tokenizer
+hash. With ``torch.use_deterministic_algorithms(True)`` and a fixed thread
+count, the same recipe on the same Python and torch gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import platform
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterator
+
+import torch
+from safetensors.torch import save_file
+from tqdm.auto import tqdm
+
+from course import scores
+from course.dataset import TokenStreams, frequent_tokens, load_streams, repeated_tokens, text_batch
+from course.model import AttnOnlyTransformer, ModelConfig
+from course.tokenizer import Tokenizer
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a run besides the data."""
+
+    model: ModelConfig
+    steps: int
+    batch_size: int = 32
+    lr: float = 1e-2
+    warmup: int = 50
+    #: "cosine" decays to a tenth of ``lr``; "constant" holds it after warm-up.
+    schedule: str = "cosine"
+    seed: int = 0
+    #: Share of each batch made of repeated random tokens (see ``repeated_tokens``).
+    #: Natural text alone does not form an induction head in minutes on a CPU.
+    synthetic_frac: float = 0.0
+    synthetic_periods: tuple[int, int] = (8, 64)
+    #: Repeated-token rows draw from this many of the most frequent tokens.
+    synthetic_pool: int = 1024
+    eval_every: int = 50
+    threads: int = 2
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        d = dict(d, model=ModelConfig.from_dict(d["model"]))
+        d["synthetic_periods"] = tuple(d["synthetic_periods"])
+        return cls(**d)
+
+
+def _model(n_layers: int, d_model: int = 64) -> ModelConfig:
+    return ModelConfig(
+        n_layers=n_layers, d_model=d_model, n_heads=4, d_head=16, d_vocab=2048, n_ctx=128,
+        positional_embedding_type="shortformer",
+    )  # fmt: skip
+
+
+#: The zoo's recipes. Shortformer positions keep position out of the values, so
+#: the path expansion of the paper holds exactly: the direct path is W_E W_U.
+RECIPES: dict[str, TrainConfig] = {
+    "0l": TrainConfig(_model(0), steps=1000),
+    "1l": TrainConfig(_model(1), steps=800),
+    "2l": TrainConfig(_model(2), steps=1400, synthetic_frac=0.25),
+}
+#: Shorter runs for tests and impatient learners; 2l still shows the phase change.
+QUICK: dict[str, TrainConfig] = {
+    "0l": replace(RECIPES["0l"], steps=200),
+    "1l": replace(RECIPES["1l"], steps=200),
+    "2l": replace(RECIPES["2l"], steps=1000, synthetic_frac=0.5),
+}
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up, then constant or cosine decay to a tenth."""
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    if cfg.schedule == "constant":
+        return cfg.lr
+    t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+@contextlib.contextmanager
+def deterministic(threads: int) -> Iterator[None]:
+    """Deterministic kernels and a fixed thread count, restored afterwards."""
+    old = (torch.are_deterministic_algorithms_enabled(), torch.get_num_threads())
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(old[0])
+        torch.set_num_threads(old[1])
+
+
+@dataclass
+class Probe:
+    """Fixed held-out batches, drawn once, on which every evaluation is measured."""
+
+    val: torch.Tensor
+    repeated: torch.Tensor
+    period: int
+
+    @classmethod
+    def make(cls, streams: TokenStreams, cfg: TrainConfig, bos_id: int) -> "Probe":
+        g = torch.Generator().manual_seed(10_000 + cfg.seed)
+        pool = frequent_tokens(streams.train, cfg.synthetic_pool, exclude=bos_id)
+        period = 50
+        return cls(
+            val=text_batch(streams.val, 64, cfg.model.n_ctx, bos_id, g),
+            repeated=repeated_tokens(pool, 32, period, 2 * period, bos_id, g),
+            period=period,
+        )
+
+
+@torch.no_grad()
+def evaluate(model: AttnOnlyTransformer, probe: Probe) -> dict:
+    """Held-out loss, and for models with layers the per-head scores."""
+    out: dict = {"val_loss": scores.mean_loss(model, probe.val).mean().item()}
+    if model.cfg.n_layers == 0:
+        return out
+    rep_loss = scores.mean_loss(model, probe.repeated)
+    p = probe.period
+    out["rep_loss_first_half"] = rep_loss[1:p].mean().item()
+    out["rep_loss_second_half"] = rep_loss[p:].mean().item()
+    out["copying"] = scores.copying_scores(model).tolist()
+    out["previous_token"] = scores.previous_token_scores(model, probe.repeated).tolist()
+    out["induction"] = scores.induction_scores(model, probe.repeated, p).tolist()
+    return out
+
+
+@dataclass
+class RunResult:
+    model: AttnOnlyTransformer
+    config: TrainConfig
+    curve: list[dict] = field(default_factory=list)
+    final: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def train(
+    cfg: TrainConfig,
+    streams: TokenStreams | None = None,
+    progress: bool = True,
+    on_eval: Callable[[dict], None] | None = None,
+) -> RunResult:
+    """Train a model from ``cfg``. Rows start with BOS; a ``synthetic_frac`` share of
+    each batch is repeated random tokens."""
+    streams = streams or load_streams()
+    bos = Tokenizer().bos_id
+    n_ctx = cfg.model.n_ctx
+    with deterministic(cfg.threads):
+        torch.manual_seed(cfg.seed)
+        g = torch.Generator().manual_seed(cfg.seed)
+        model = AttnOnlyTransformer(cfg.model, seed=cfg.seed)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        probe = Probe.make(streams, cfg, bos)
+        pool = frequent_tokens(streams.train, cfg.synthetic_pool, exclude=bos)
+        n_syn = round(cfg.batch_size * cfg.synthetic_frac)
+        result = RunResult(model, cfg)
+        start = time.perf_counter()
+        bar = tqdm(range(cfg.steps), desc=f"train {cfg.model.n_layers}L", disable=not progress)
+        for step in bar:
+            batch = text_batch(streams.train, cfg.batch_size - n_syn, n_ctx, bos, g)
+            if n_syn:
+                period = int(torch.randint(*cfg.synthetic_periods, (1,), generator=g))
+                syn = repeated_tokens(pool, n_syn, period, n_ctx - 1, bos, g)
+                batch = torch.cat([batch, syn])
+            for group in opt.param_groups:
+                group["lr"] = lr_at(step, cfg)
+            logits = model(batch[:, :-1])
+            loss = torch.nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1)
+            )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if step % cfg.eval_every == 0 or step == cfg.steps - 1:
+                row = {"step": step, "train_loss": loss.item(), **evaluate(model, probe)}
+                result.curve.append(row)
+                bar.set_postfix(loss=f"{row['train_loss']:.3f}", val=f"{row['val_loss']:.3f}")
+                if on_eval:
+                    on_eval(row)
+        result.seconds = time.perf_counter() - start
+        result.final = result.curve[-1]
+    return result
+
+
+def environment() -> dict:
+    """What a bit-exact rerun must match."""
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+    }
+
+
+def save_run(result: RunResult, out_dir: Path, streams: TokenStreams) -> Path:
+    """Write ``model.safetensors``, ``config.json``, ``curve.json`` and ``metrics.json``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous() for k, v in result.model.state_dict().items()}
+    save_file(state, str(out_dir / "model.safetensors"))
+    meta = {
+        "model": asdict(result.config.model),
+        "train": asdict(result.config),
+        "corpus_sha256": streams.corpus_sha256,
+        "tokenizer_sha256": streams.tokenizer_sha256,
+        "environment": environment(),
+    }
+    (out_dir / "config.json").write_text(json.dumps(meta, indent=2) + "\n")
+    (out_dir / "curve.json").write_text(json.dumps(result.curve, indent=1) + "\n")
+    metrics = dict(result.final, train_seconds=round(result.seconds, 1))
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return out_dir

@@ -1,0 +1,19 @@
+import os
+
+import pytest
+
+from course.dataset import cache_dir
+
+
+@pytest.fixture
+def user_env(tmp_path):
+    """The environment of a subprocess that runs as a fresh user: its own HOME and
+    matplotlib config, but the token cache that the tests already filled."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return dict(
+        os.environ,
+        HOME=str(home),
+        MPLCONFIGDIR=str(tmp_path / "mpl"),
+        COURSE_CACHE_DIR=str(cache_dir()),
+    )

@@ -1,0 +1,114 @@
+"""The course's claims, tested on the shipped checkpoints themselves."""
+
+import shutil
+
+import pytest
+import torch
+
+from course import scores, zoo
+from course.dataset import frequent_tokens, load_streams, repeated_tokens
+from course.errors import CheckpointError
+from course.tokenizer import Tokenizer
+
+
+@pytest.fixture(scope="module")
+def streams():
+    return load_streams()
+
+
+@pytest.fixture(scope="module")
+def rep_tokens(streams):
+    """BOS + 50 frequent tokens, repeated twice, 32 rows."""
+    bos = Tokenizer().bos_id
+    pool = frequent_tokens(streams.train, 1024, exclude=bos)
+    return repeated_tokens(pool, 32, 50, 100, bos, torch.Generator().manual_seed(123))
+
+
+def test_zoo_lists_three_small_models():
+    names = list(zoo.entries())
+    assert names == ["attn-only-0l", "attn-only-1l", "attn-only-2l"]
+    for e in zoo.entries().values():
+        assert (e.path / zoo.WEIGHTS).stat().st_size <= 5_000_000
+        assert e.command.startswith("course train ")
+
+
+def test_zero_layer_model_approximates_bigrams(streams):
+    """W_E W_U closes ≥ 95% of the unigram → bigram cross-entropy gap on held-out text."""
+    model = zoo.load("attn-only-0l")
+    V = model.cfg.d_vocab
+    unigram = scores.unigram_cross_entropy(streams.train, streams.val, V)
+    bigram = scores.best_bigram_cross_entropy(streams.train, streams.val, V)
+    model_ce = scores.table_cross_entropy(scores.zero_layer_table(model), streams.val)
+    assert unigram - bigram > 1.0  # the gap is real
+    assert scores.gap_closed(unigram, model_ce, bigram) >= 0.95
+
+
+def test_one_layer_heads_copy():
+    """At least 3 heads have a copying score Σλ/Σ|λ| > 0.5 over W_E W_OV W_U."""
+    copying = scores.copying_scores(zoo.load("attn-only-1l"))[0]
+    assert (copying > 0.5).sum() >= 3, copying
+
+
+def test_two_layer_model_has_an_induction_circuit(rep_tokens):
+    model = zoo.load("attn-only-2l")
+    prev = scores.previous_token_scores(model, rep_tokens)
+    ind = scores.induction_scores(model, rep_tokens, period=50)
+    prev_head = int(prev[0].argmax())
+    ind_head = int(ind[1].argmax())
+    assert prev[0, prev_head] > 0.8, prev
+    assert ind[1, ind_head] > 0.7, ind
+
+    loss = scores.mean_loss(model, rep_tokens)
+    first, second = loss[1:50].mean(), loss[50:].mean()
+    assert second < 0.2 * first, (first, second)
+
+    # The strongest K-composition runs from that previous-token head to that induction head.
+    k_comp = scores.composition_scores(model, "K")
+    l1, h1, l2, h2 = torch.unravel_index(k_comp.argmax(), k_comp.shape)
+    assert (int(l1), int(h1), int(l2), int(h2)) == (0, prev_head, 1, ind_head), k_comp[0, :, 1, :]
+
+
+@pytest.fixture
+def zoo_copy(tmp_path):
+    e = zoo.entry("attn-only-1l")
+    dst = tmp_path / e.name
+    shutil.copytree(e.path, dst)
+    return dst, e.sha256
+
+
+def test_truncated_checkpoint_names_the_file(zoo_copy):
+    path, sha = zoo_copy
+    weights = path / zoo.WEIGHTS
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match=str(weights)):
+        zoo.load_checkpoint(path, sha)
+    with pytest.raises(CheckpointError, match="cannot read safetensors"):
+        zoo.load_checkpoint(path)  # no hash to compare: safetensors itself refuses
+
+
+def test_altered_checkpoint_names_the_file(zoo_copy):
+    path, sha = zoo_copy
+    weights = path / zoo.WEIGHTS
+    raw = bytearray(weights.read_bytes())
+    raw[-5] ^= 0xFF
+    weights.write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match=rf"{weights}: sha256 is .* expected"):
+        zoo.load_checkpoint(path, sha)
+
+
+def test_missing_or_mismatched_files(zoo_copy):
+    path, sha = zoo_copy
+    (path / "config.json").write_text('{"model": {"n_layers": 2, "d_model": 64, "n_heads": 4, '
+                                      '"d_head": 16, "d_vocab": 2048, "n_ctx": 128}}')
+    with pytest.raises(CheckpointError, match="does not match"):
+        zoo.load_checkpoint(path, sha)
+    (path / zoo.WEIGHTS).unlink()
+    with pytest.raises(CheckpointError, match="file is missing"):
+        zoo.load_checkpoint(path, sha)
+    with pytest.raises(CheckpointError, match="no zoo model named 'gpt2'"):
+        zoo.load("gpt2")
+
+
+def test_load_in_float64():
+    model = zoo.load("attn-only-1l", dtype=torch.float64)
+    assert model.W_E.dtype == torch.float64
