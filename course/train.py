@@ -201,6 +201,25 @@ def environment() -> dict:
     }
 
 
+@torch.no_grad()
+def summarize(model: AttnOnlyTransformer, streams: TokenStreams) -> dict:
+    """The headline numbers each zoo model is shipped for, measured once at the end."""
+    if model.cfg.n_layers == 0:
+        V = model.cfg.d_vocab
+        uni = scores.unigram_cross_entropy(streams.train, streams.val, V)
+        bi = scores.best_bigram_cross_entropy(streams.train, streams.val, V)
+        ce = scores.table_cross_entropy(scores.zero_layer_table(model), streams.val)
+        return {
+            "unigram_ce": uni, "bigram_ce": bi, "model_ce": ce,
+            "gap_closed": scores.gap_closed(uni, ce, bi),
+        }  # fmt: skip
+    if model.cfg.n_layers >= 2:
+        k = scores.composition_scores(model, "K")
+        idx = torch.unravel_index(k.argmax(), k.shape)
+        return {"top_k_composition": {"heads": [int(i) for i in idx], "score": k.max().item()}}
+    return {}
+
+
 def save_run(result: RunResult, out_dir: Path, streams: TokenStreams) -> Path:
     """Write ``model.safetensors``, ``config.json``, ``curve.json`` and ``metrics.json``."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -215,6 +234,6 @@ def save_run(result: RunResult, out_dir: Path, streams: TokenStreams) -> Path:
     }
     (out_dir / "config.json").write_text(json.dumps(meta, indent=2) + "\n")
     (out_dir / "curve.json").write_text(json.dumps(result.curve, indent=1) + "\n")
-    metrics = dict(result.final, train_seconds=round(result.seconds, 1))
+    metrics = dict(result.final, **summarize(result.model, streams), train_seconds=round(result.seconds, 1))
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return out_dir

@@ -1,0 +1,46 @@
+"""Corpus, tokenizer and the batches built from them."""
+
+import torch
+
+from course.corpus import HOLDOUT_EVERY, load_corpus, source_files, stdlib_dir
+from course.dataset import frequent_tokens, repeated_tokens, text_batch
+from course.tokenizer import Tokenizer
+
+
+def test_corpus_is_the_stdlib_without_site_packages():
+    files = source_files()
+    rel = [p.relative_to(stdlib_dir()).as_posix() for p in files]
+    assert rel == sorted(rel)
+    assert not any(r.startswith("site-packages/") for r in rel)
+    assert "os.py" in rel and "json/__init__.py" in rel
+    corpus = load_corpus()
+    assert corpus.n_files == len(files)
+    assert len(corpus.val) == -(-len(files) // HOLDOUT_EVERY)
+    assert len(corpus.sha256) == 64
+
+
+def test_tokenizer_round_trips_and_keeps_python_words_whole():
+    tok = Tokenizer()
+    assert tok.vocab_size == 2048 and tok.bos_id == 0
+    text = load_corpus().val[3][:5000]
+    assert tok.decode(tok.encode(text)) == text
+    for word in (" self", "return", "import", " def"):
+        assert len(tok.encode(word)) == 1, word
+    ids = tok.encode_files(["a = 1", "b = 2"])
+    assert ids[0] == 0 and ids.count(0) == 2
+
+
+def test_text_batch_rows_start_with_bos():
+    stream = torch.arange(5, 1000)
+    batch = text_batch(stream, 4, 16, bos_id=0, g=torch.Generator().manual_seed(0))
+    assert batch.shape == (4, 16)
+    assert (batch[:, 0] == 0).all()
+    assert (batch[:, 2:] - batch[:, 1:-1] == 1).all()  # contiguous windows
+
+
+def test_repeated_tokens_repeat_with_the_period():
+    pool = frequent_tokens(torch.tensor([1, 1, 1, 2, 2, 3, 0, 0, 0, 0]), 2, exclude=0)
+    assert pool.tolist() == [1, 2]
+    rows = repeated_tokens(torch.arange(10, 60), 3, 7, 20, bos_id=0, g=torch.Generator().manual_seed(0))
+    assert rows.shape == (3, 21) and (rows[:, 0] == 0).all()
+    assert torch.equal(rows[:, 1:14], rows[:, 8:21])
