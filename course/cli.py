@@ -21,7 +21,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from course import plots, zoo
+    from course import zoo
     from course.dataset import load_streams
     from course.train import QUICK, RECIPES, save_run, train
 
@@ -30,18 +30,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
         cfg = replace(cfg, seed=args.seed)
     name = f"attn-only-{args.model}"
     out = zoo.ZOO_DIR / name if args.into_zoo else Path(args.out or f"runs/{name}{'-quick' if args.quick else ''}")
+    if not args.into_zoo and out.exists() and any(out.iterdir()) and not args.force:
+        raise CourseError(f"{out} already holds a run; pass --force to overwrite it, or choose --out")
     print(f"training {name} for {cfg.steps} steps → {out}")
     streams = load_streams()
     result = train(cfg, streams, progress=not args.no_progress)
     save_run(result, out, streams)
-    plots.training_curve(result.curve, title=name).savefig(out / "curve.png", dpi=120)
     digest = zoo.sha256_file(out / zoo.WEIGHTS)
     print(f"done in {result.seconds:.0f} s; held-out loss {result.final['val_loss']:.3f}")
     print(f"sha256 {digest}")
     if args.into_zoo:
         zoo.record(name, _train_command(args.model, args.seed))
         print(f"recorded {name} in {zoo.MANIFEST}")
-    elif not args.quick and name in zoo.entries():
+    elif not args.quick and args.seed is None and name in zoo.entries():
         same = digest == zoo.entry(name).sha256
         print(f"identical to the shipped {name}: {'yes' if same else 'no'}")
     return 0
@@ -129,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--quick", action="store_true", help="a short run (2l still shows the phase change)")
     t.add_argument("--out", help="output folder (default runs/attn-only-<model>[-quick])")
     t.add_argument("--seed", type=int, help="seed (default: the zoo's)")
+    t.add_argument("--force", action="store_true", help="overwrite the output folder")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.add_argument("--into-zoo", action="store_true", help=argparse.SUPPRESS)  # maintainers
     t.set_defaults(func=_cmd_train)
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except CourseError as e:
+    except (CourseError, OSError) as e:
         print(f"course: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

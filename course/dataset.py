@@ -7,6 +7,7 @@ by the corpus hash and the tokenizer hash.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +48,7 @@ def load_streams() -> TokenStreams:
         arrays = np.load(path)
         train, val = arrays["train"], arrays["val"]
     else:
+        print(f"encoding the corpus once; cached in {path.parent}", file=sys.stderr)
         train = np.asarray(tok.encode_files(corpus.train), dtype=np.uint16)
         val = np.asarray(tok.encode_files(corpus.val), dtype=np.uint16)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,13 +78,24 @@ def frequent_tokens(stream: Tensor, n: int, exclude: int) -> Tensor:
     return counts.argsort(descending=True, stable=True)[:n]
 
 
+def tile(seq: Tensor, length: int, bos_id: int) -> Tensor:
+    """BOS followed by each row of ``seq`` [batch, period] repeated to ``length`` tokens:
+    [batch, 1 + length]. Only an induction mechanism can predict the repeats."""
+    reps = -(-length // seq.shape[1])
+    tiled = seq.repeat(1, reps)[:, :length]
+    return torch.cat([torch.full((seq.shape[0], 1), bos_id), tiled], dim=1)
+
+
 def repeated_tokens(
     pool: Tensor, batch: int, period: int, length: int, bos_id: int, g: torch.Generator
 ) -> Tensor:
-    """Rows of BOS followed by a random sequence of ``period`` tokens from ``pool``,
-    tiled to ``length`` tokens: [batch, 1 + length]. Only an induction mechanism can
-    predict the repeats."""
-    seq = pool[torch.randint(0, len(pool), (batch, period), generator=g)]
-    reps = -(-length // period)
-    tiled = seq.repeat(1, reps)[:, :length]
-    return torch.cat([torch.full((batch, 1), bos_id), tiled], dim=1)
+    """Random sequences of ``period`` tokens from ``pool``, tiled (see ``tile``)."""
+    return tile(pool[torch.randint(0, len(pool), (batch, period), generator=g)], length, bos_id)
+
+
+def repeated_text(
+    stream: Tensor, batch: int, period: int, length: int, bos_id: int, g: torch.Generator
+) -> Tensor:
+    """Random windows of ``period`` tokens of text, tiled (see ``tile``)."""
+    starts = torch.randint(0, len(stream) - period, (batch,), generator=g)
+    return tile(stream[starts[:, None] + torch.arange(period)], length, bos_id)

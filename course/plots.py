@@ -10,9 +10,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 
-def training_curve(curve: list[dict], title: str = "") -> Figure:
-    """Loss against step; for models with two or more layers, also the best
-    induction and previous-token scores, where the phase change shows."""
+def training_curve(curve: list[dict], title: str = "", baselines: dict[str, float] | None = None) -> Figure:
+    """Loss against step, with ``baselines`` (label → cross-entropy) as dashed lines;
+    for models with two or more layers, also the best induction and previous-token
+    scores, where the phase change shows."""
     steps = [r["step"] for r in curve]
     has_heads = "induction" in curve[0] and len(curve[0]["induction"]) >= 2
     fig, axes = plt.subplots(1, 2 if has_heads else 1, figsize=(10 if has_heads else 5.5, 3.6))
@@ -21,6 +22,8 @@ def training_curve(curve: list[dict], title: str = "") -> Figure:
     ax.plot(steps, [r["val_loss"] for r in curve], label="held-out")
     if "rep_loss_second_half" in curve[0]:
         ax.plot(steps, [r["rep_loss_second_half"] for r in curve], label="repeated tokens, 2nd half")
+    for i, (label, value) in enumerate((baselines or {}).items()):
+        ax.axhline(value, ls="--", lw=1, color=f"C{i + 3}", label=label)
     ax.set(xlabel="step", ylabel="cross-entropy (nats)", title=title or "loss")
     ax.legend(frameon=False)
     if has_heads:

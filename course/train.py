@@ -21,7 +21,9 @@ from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
 from course import scores
-from course.dataset import TokenStreams, frequent_tokens, load_streams, repeated_tokens, text_batch
+from course.dataset import (
+    TokenStreams, frequent_tokens, load_streams, repeated_text, repeated_tokens, text_batch,
+)
 from course.model import AttnOnlyTransformer, ModelConfig
 from course.tokenizer import Tokenizer
 
@@ -35,26 +37,29 @@ class TrainConfig:
     batch_size: int = 32
     lr: float = 1e-2
     warmup: int = 50
-    #: "cosine" decays to a tenth of ``lr``; "constant" holds it after warm-up.
+    #: After warm-up, "cosine" decays to a tenth of ``lr``; "constant" holds it;
+    #: "wsd" holds it, then decays linearly to a tenth over the last fifth of the run.
     schedule: str = "cosine"
     seed: int = 0
-    #: Share of each batch made of repeated random tokens (see ``repeated_tokens``).
-    #: Natural text alone does not form an induction head in minutes on a CPU.
-    synthetic_frac: float = 0.0
-    synthetic_periods: tuple[int, int] = (8, 64)
-    #: Repeated-token rows draw from this many of the most frequent tokens.
-    synthetic_pool: int = 1024
+    #: Shares of each batch made of repeated random tokens and of repeated windows of
+    #: text (see ``dataset.tile``). Natural text alone does not form an induction head
+    #: in minutes on a CPU; repeats reward one directly.
+    random_repeat_frac: float = 0.0
+    text_repeat_frac: float = 0.0
+    repeat_periods: tuple[int, int] = (8, 64)
+    #: Repeated random tokens draw from this many of the most frequent tokens.
+    repeat_pool: int = 1024
     eval_every: int = 50
     threads: int = 2
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
         d = dict(d, model=ModelConfig.from_dict(d["model"]))
-        d["synthetic_periods"] = tuple(d["synthetic_periods"])
+        d["repeat_periods"] = tuple(d["repeat_periods"])
         return cls(**d)
 
 
-def _model(n_layers: int, d_model: int = 64) -> ModelConfig:
+def _model(n_layers: int, d_model: int) -> ModelConfig:
     return ModelConfig(
         n_layers=n_layers, d_model=d_model, n_heads=4, d_head=16, d_vocab=2048, n_ctx=128,
         positional_embedding_type="shortformer",
@@ -63,27 +68,41 @@ def _model(n_layers: int, d_model: int = 64) -> ModelConfig:
 
 #: The zoo's recipes. Shortformer positions keep position out of the values, so
 #: the path expansion of the paper holds exactly: the direct path is W_E W_U.
+#: 0l is wider because its one job is a rank-d_model approximation of the bigram
+#: table. 2l's repeats come from both sources: random tokens give a sharp induction
+#: signal, repeated text keeps it working on tokens outside the random pool.
 RECIPES: dict[str, TrainConfig] = {
-    "0l": TrainConfig(_model(0), steps=1000),
-    "1l": TrainConfig(_model(1), steps=800),
-    "2l": TrainConfig(_model(2), steps=1400, synthetic_frac=0.25),
-}
+    "0l": TrainConfig(_model(0, 128), steps=1500),
+    "1l": TrainConfig(_model(1, 64), steps=800),
+    "2l": TrainConfig(
+        _model(2, 64), steps=3000, schedule="wsd",
+        random_repeat_frac=0.25, text_repeat_frac=0.25, repeat_pool=256,
+    ),
+}  # fmt: skip
 #: Shorter runs for tests and impatient learners; 2l still shows the phase change.
 QUICK: dict[str, TrainConfig] = {
     "0l": replace(RECIPES["0l"], steps=200),
     "1l": replace(RECIPES["1l"], steps=200),
-    "2l": replace(RECIPES["2l"], steps=1000, synthetic_frac=0.5),
+    "2l": replace(
+        RECIPES["2l"], steps=800, schedule="constant", random_repeat_frac=0.75, text_repeat_frac=0.0
+    ),
 }
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Linear warm-up, then constant or cosine decay to a tenth."""
+    """The learning rate of ``step`` under ``cfg.schedule`` (see ``TrainConfig``)."""
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
     if cfg.schedule == "constant":
         return cfg.lr
-    t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+    if cfg.schedule == "wsd":
+        decay_start = cfg.steps - cfg.steps // 5
+        t = max(0, step - decay_start) / max(1, cfg.steps - decay_start)
+        return cfg.lr * (1 - 0.9 * t)
+    if cfg.schedule == "cosine":
+        t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+        return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+    raise ValueError(f"unknown schedule {cfg.schedule!r}")
 
 
 @contextlib.contextmanager
@@ -110,7 +129,7 @@ class Probe:
     @classmethod
     def make(cls, streams: TokenStreams, cfg: TrainConfig, bos_id: int) -> "Probe":
         g = torch.Generator().manual_seed(10_000 + cfg.seed)
-        pool = frequent_tokens(streams.train, cfg.synthetic_pool, exclude=bos_id)
+        pool = frequent_tokens(streams.train, cfg.repeat_pool, exclude=bos_id)
         period = 50
         return cls(
             val=text_batch(streams.val, 64, cfg.model.n_ctx, bos_id, g),
@@ -150,8 +169,7 @@ def train(
     progress: bool = True,
     on_eval: Callable[[dict], None] | None = None,
 ) -> RunResult:
-    """Train a model from ``cfg``. Rows start with BOS; a ``synthetic_frac`` share of
-    each batch is repeated random tokens."""
+    """Train a model from ``cfg``. Every row starts with BOS."""
     streams = streams or load_streams()
     bos = Tokenizer().bos_id
     n_ctx = cfg.model.n_ctx
@@ -161,17 +179,19 @@ def train(
         model = AttnOnlyTransformer(cfg.model, seed=cfg.seed)
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         probe = Probe.make(streams, cfg, bos)
-        pool = frequent_tokens(streams.train, cfg.synthetic_pool, exclude=bos)
-        n_syn = round(cfg.batch_size * cfg.synthetic_frac)
+        pool = frequent_tokens(streams.train, cfg.repeat_pool, exclude=bos)
+        n_random = round(cfg.batch_size * cfg.random_repeat_frac)
+        n_text = round(cfg.batch_size * cfg.text_repeat_frac)
         result = RunResult(model, cfg)
         start = time.perf_counter()
         bar = tqdm(range(cfg.steps), desc=f"train {cfg.model.n_layers}L", disable=not progress)
         for step in bar:
-            batch = text_batch(streams.train, cfg.batch_size - n_syn, n_ctx, bos, g)
-            if n_syn:
-                period = int(torch.randint(*cfg.synthetic_periods, (1,), generator=g))
-                syn = repeated_tokens(pool, n_syn, period, n_ctx - 1, bos, g)
-                batch = torch.cat([batch, syn])
+            period = int(torch.randint(*cfg.repeat_periods, (1,), generator=g))
+            batch = torch.cat([
+                text_batch(streams.train, cfg.batch_size - n_random - n_text, n_ctx, bos, g),
+                repeated_tokens(pool, n_random, period, n_ctx - 1, bos, g),
+                repeated_text(streams.train, n_text, period, n_ctx - 1, bos, g),
+            ])  # fmt: skip
             for group in opt.param_groups:
                 group["lr"] = lr_at(step, cfg)
             logits = model(batch[:, :-1])
@@ -220,8 +240,9 @@ def summarize(model: AttnOnlyTransformer, streams: TokenStreams) -> dict:
     return {}
 
 
-def save_run(result: RunResult, out_dir: Path, streams: TokenStreams) -> Path:
-    """Write ``model.safetensors``, ``config.json``, ``curve.json`` and ``metrics.json``."""
+def save_run(result: RunResult, out_dir: Path, streams: TokenStreams) -> dict:
+    """Write ``model.safetensors``, ``config.json``, ``curve.json``, ``metrics.json`` and
+    ``curve.png``; return the metrics."""
     out_dir.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().contiguous() for k, v in result.model.state_dict().items()}
     save_file(state, str(out_dir / "model.safetensors"))
@@ -236,4 +257,18 @@ def save_run(result: RunResult, out_dir: Path, streams: TokenStreams) -> Path:
     (out_dir / "curve.json").write_text(json.dumps(result.curve, indent=1) + "\n")
     metrics = dict(result.final, **summarize(result.model, streams), train_seconds=round(result.seconds, 1))
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    return out_dir
+    plot_curve(out_dir)
+    return metrics
+
+
+def plot_curve(run_dir: Path) -> None:
+    """Draw ``curve.png`` from a run folder's ``curve.json`` and ``metrics.json``."""
+    from course import plots
+
+    curve = json.loads((run_dir / "curve.json").read_text())
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    baselines = {
+        f"{name} (held-out)": metrics[f"{name}_ce"] for name in ("unigram", "bigram") if f"{name}_ce" in metrics
+    }
+    fig = plots.training_curve(curve, title=run_dir.name, baselines=baselines)
+    fig.savefig(run_dir / "curve.png", dpi=120)

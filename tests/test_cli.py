@@ -65,3 +65,6 @@ def test_train_writes_a_run_folder(run, tmp_path):
     files = {p.name for p in (tmp_path / "run").iterdir()}
     assert files == {"model.safetensors", "config.json", "metrics.json", "curve.json", "curve.png"}
     assert "sha256" in out.stdout
+
+    again = run("train", "0l", "--quick", "--out", str(tmp_path / "run"))
+    assert again.returncode == 1 and "already holds a run; pass --force" in again.stderr

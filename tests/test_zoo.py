@@ -9,6 +9,7 @@ from course import scores, zoo
 from course.dataset import frequent_tokens, load_streams, repeated_tokens
 from course.errors import CheckpointError
 from course.tokenizer import Tokenizer
+from course.train import RECIPES
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +19,10 @@ def streams():
 
 @pytest.fixture(scope="module")
 def rep_tokens(streams):
-    """BOS + 50 frequent tokens, repeated twice, 32 rows."""
+    """BOS + 50 random tokens repeated twice, 32 rows; the tokens come from the pool of
+    frequent tokens that the 2l recipe draws its random repeats from."""
     bos = Tokenizer().bos_id
-    pool = frequent_tokens(streams.train, 1024, exclude=bos)
+    pool = frequent_tokens(streams.train, RECIPES["2l"].repeat_pool, exclude=bos)
     return repeated_tokens(pool, 32, 50, 100, bos, torch.Generator().manual_seed(123))
 
 
@@ -54,18 +56,18 @@ def test_two_layer_model_has_an_induction_circuit(rep_tokens):
     prev = scores.previous_token_scores(model, rep_tokens)
     ind = scores.induction_scores(model, rep_tokens, period=50)
     prev_head = int(prev[0].argmax())
-    ind_head = int(ind[1].argmax())
     assert prev[0, prev_head] > 0.8, prev
-    assert ind[1, ind_head] > 0.7, ind
+    assert ind[1].max() > 0.7, ind
 
     loss = scores.mean_loss(model, rep_tokens)
     first, second = loss[1:50].mean(), loss[50:].mean()
     assert second < 0.2 * first, (first, second)
 
-    # The strongest K-composition runs from that previous-token head to that induction head.
+    # The strongest K-composition runs from the previous-token head to an induction head.
     k_comp = scores.composition_scores(model, "K")
-    l1, h1, l2, h2 = torch.unravel_index(k_comp.argmax(), k_comp.shape)
-    assert (int(l1), int(h1), int(l2), int(h2)) == (0, prev_head, 1, ind_head), k_comp[0, :, 1, :]
+    l1, h1, l2, h2 = (int(i) for i in torch.unravel_index(k_comp.argmax(), k_comp.shape))
+    assert (l1, h1, l2) == (0, prev_head, 1), k_comp[0, :, 1, :]
+    assert ind[1, h2] > 0.7, (h2, ind)
 
 
 @pytest.fixture
