@@ -1,4 +1,4 @@
-"""The ``course`` command: ``course train``, ``course zoo``, ``course info``.
+"""The ``course`` command: train, zoo, info, check, exercises build.
 
 Errors the user can fix print one line and exit non-zero; only bugs print tracebacks.
 """
@@ -65,7 +65,8 @@ def _cmd_zoo(args: argparse.Namespace) -> int:
             status = f"BAD: {err}"
         size = (e.path / zoo.WEIGHTS).stat().st_size / 1e6 if (e.path / zoo.WEIGHTS).exists() else 0
         rows.append((
-            e.name, str(cfg["n_layers"]), str(cfg["d_model"]), f"{cfg['n_heads']}×{cfg['d_head']}",
+            e.name, str(cfg["n_layers"]), str(cfg["d_model"]),
+            f"{cfg['n_heads']}×{cfg['d_head']}" if cfg["n_layers"] else "-",
             f"{size:.1f}", f"{m['val_loss']:.3f}", _headline(m), status,
         ))  # fmt: skip
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -121,6 +122,36 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    import json
+
+    from autograder import report, runner
+    from course.chapters import CHAPTERS, chapter
+
+    if args.chapter:
+        chapter(args.chapter)
+    slugs = [args.chapter] if args.chapter else list(CHAPTERS)
+    results = runner.grade(slugs, args.impl, [args.exercise] if args.exercise else None)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        report.show(results)
+    ok = all(e.status == "passed" for r in results for e in r.exercises)
+    return 0 if ok else 1
+
+
+def _cmd_exercises_build(args: argparse.Namespace) -> int:
+    from autograder import stubs
+    from course.chapters import CHAPTERS, chapter
+
+    for slug in args.chapters:
+        chapter(slug)
+    for slug in args.chapters or list(CHAPTERS):
+        result = stubs.build(slug, force=args.force, new=args.new)
+        print(f"{result.action:<10} {result.path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="course", description="Transformer Circuits, hands-on.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -140,6 +171,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("info", help="versions, devices and the corpus")
     i.set_defaults(func=_cmd_info)
+
+    c = sub.add_parser("check", help="grade your exercises (or the reference solutions)")
+    c.add_argument("chapter", nargs="?", help="a chapter, e.g. residual_stream (default: all)")
+    c.add_argument("exercise", nargs="?", help="one exercise of that chapter")
+    c.add_argument("--impl", choices=("exercises", "solutions"), default="exercises")
+    c.add_argument("--json", action="store_true", help="print the results as JSON")
+    c.set_defaults(func=_cmd_check)
+
+    e = sub.add_parser("exercises", help="generate the learner stubs from solutions/")
+    esub = e.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    b = esub.add_parser("build", help="write exercises/<chapter>.py; an edited file is never overwritten")
+    b.add_argument("chapters", nargs="*", help="chapters (default: all)")
+    how = b.add_mutually_exclusive_group()
+    how.add_argument("--force", action="store_true", help="replace edited files, keeping them as .bak")
+    how.add_argument("--new", action="store_true", help="write the fresh stub beside an edited file as .new")
+    b.set_defaults(func=_cmd_exercises_build)
     return p
 
 

@@ -1,0 +1,1 @@
+"""One module per chapter, each with ``CHECKS``: one ``Check`` per exercise."""

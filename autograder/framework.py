@@ -1,0 +1,152 @@
+"""How a check is written: the cases an exercise is called on, the invariants its
+output must satisfy, and the comparison that turns a wrong answer into a lesson.
+
+Tolerances (documented in the README): float32 rtol 1e-4, atol 1e-5; float64 rtol
+1e-7, atol 1e-9. They allow any reasonable order of summation and nothing more.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+TOLERANCES = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-9)}
+DTYPES = (torch.float32, torch.float64)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The dimensions of one case. ``seed`` drives the random inputs."""
+
+    name: str
+    seed: int
+    batch: int = 2
+    pos: int = 5
+    head: int = 3
+    d_model: int = 8
+    d_head: int = 4
+    hidden: bool = False  # extra seeds, hidden from learners in nbgrader
+
+
+#: Every check runs these: random seeds, then the edge cases.
+SHAPES = (
+    Shape("seed 0", 0),
+    Shape("seed 1", 1, batch=3, pos=7, head=2, d_model=6, d_head=3),
+    Shape("batch 1", 2, batch=1),
+    Shape("one head", 3, head=1),
+    Shape("d_head 1", 4, d_head=1),
+    Shape("sequence length 1", 5, pos=1),
+    Shape("hidden seed 6", 6, batch=2, pos=9, head=4, d_model=12, d_head=5, hidden=True),
+    Shape("hidden seed 7", 7, batch=1, pos=4, head=2, d_model=5, d_head=2, hidden=True),
+)
+
+#: An invariant gets the inputs and the learner's output and returns a complaint or None.
+Invariant = Callable[[dict, object], "str | None"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One exercise's check: ``inputs(shape, generator)`` builds float64 inputs on the CPU;
+    the grader casts them to each dtype and device."""
+
+    exercise: str
+    inputs: Callable[[Shape, torch.Generator], dict]
+    invariants: tuple[Invariant, ...] = ()
+    hint: str = ""
+    shapes: tuple[Shape, ...] = SHAPES
+
+
+@dataclass(frozen=True)
+class Case:
+    shape: Shape
+    dtype: torch.dtype
+    device: str
+    kwargs: dict = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        s = self.shape
+        dims = f"batch {s.batch}, pos {s.pos}, {s.head} head{'s' * (s.head != 1)}, d_model {s.d_model}, d_head {s.d_head}"
+        return f"case '{s.name}' ({dims}; {str(self.dtype).removeprefix('torch.')} on {self.device})"
+
+
+def cases(check: Check, devices: list[str], hidden: bool = True) -> list[Case]:
+    out = []
+    for shape in check.shapes:
+        if shape.hidden and not hidden:
+            continue
+        base = check.inputs(shape, torch.Generator().manual_seed(shape.seed))
+        for device in devices:
+            for dtype in DTYPES:
+                kwargs = {k: v.to(dtype) if isinstance(v, Tensor) and v.is_floating_point() else v for k, v in base.items()}
+                out.append(Case(shape, dtype, device, kwargs))
+    return out
+
+
+def randn(g: torch.Generator, *shape: int, scale: float = 1.0) -> Tensor:
+    return torch.randn(shape, generator=g, dtype=torch.float64) * scale
+
+
+def compare(expected, got, meta: dict, case: Case) -> str | None:
+    """None if ``got`` matches ``expected``; otherwise what differs, most useful first."""
+    if isinstance(expected, (tuple, list)):
+        if meta.get("kind") not in ("tuple", "list") or len(got) != len(expected):
+            return f"expected a tuple of {len(expected)} values, got {_kind(meta)}"
+        for i, (e, g, m) in enumerate(zip(expected, got, meta["items"])):
+            problem = compare(e, g, m, case)
+            if problem:
+                return f"item {i} of the returned tuple: {problem}"
+        return None
+    if isinstance(expected, Tensor):
+        return _compare_tensor(expected, got, meta, case)
+    if isinstance(expected, (int, float)):
+        if meta.get("kind") not in ("int", "float", "bool"):
+            return f"expected a number, got {_kind(meta)}"
+        rtol, atol = TOLERANCES[case.dtype]
+        if not math.isclose(got, expected, rel_tol=rtol, abs_tol=atol):
+            return f"expected {expected:.6g}, got {got:.6g}"
+        return None
+    return None if got == expected else f"expected {expected!r}, got {got!r}"
+
+
+def _kind(meta: dict) -> str:
+    return meta.get("type", meta.get("kind", "nothing"))
+
+
+def _compare_tensor(expected: Tensor, got, meta: dict, case: Case) -> str | None:
+    if meta.get("kind") != "tensor":
+        return f"expected a tensor, got {_kind(meta)}"
+    if tuple(got.shape) != tuple(expected.shape):
+        return f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
+    want_dtype = str(expected.dtype)
+    if meta["dtype"] != want_dtype:
+        return f"expected dtype {want_dtype} (the inputs' dtype), got {meta['dtype']}"
+    if meta["device"].split(":")[0] != case.device.split(":")[0]:
+        return f"expected the output on {case.device} (the inputs' device), got it on {meta['device']}"
+    rtol, atol = TOLERANCES[case.dtype]
+    e, g = expected.double(), got.double()
+    both_inf = torch.isinf(e) & (e == g)
+    err = torch.where(both_inf, torch.zeros_like(e), (g - e).abs())
+    err = torch.nan_to_num(err, nan=math.inf)
+    bad = err > atol + rtol * e.abs().nan_to_num(posinf=0, neginf=0)
+    if not bad.any():
+        return None
+    worst = torch.where(bad, err, torch.zeros_like(err)).flatten().argmax()
+    idx = tuple(int(i) for i in torch.unravel_index(worst, e.shape))
+    return (
+        f"{int(bad.sum())} of {e.numel()} values are off; the largest error is "
+        f"{float(err[idx]):.3g} at index {list(idx)}: expected {float(e[idx]):.6g}, got {float(g[idx]):.6g} "
+        f"(tolerance: atol {atol:g} + rtol {rtol:g} × |expected|)"
+    )
+
+
+def mutated_inputs(case: Case, after: dict) -> str | None:
+    """The name of an input the learner's function changed in place, if any."""
+    for name, before in case.kwargs.items():
+        if isinstance(before, Tensor) and name in after and not torch.equal(before, after[name].to(before.dtype)):
+            return f"your function changed its input `{name}` in place; work on a copy (e.g. `{name}.clone()`) or use out-of-place operations"
+    return None

@@ -1,0 +1,238 @@
+"""Grading a chapter: the learner's functions run in a worker process; references,
+comparisons and invariants run here, where the learner's code cannot reach them.
+
+One worker serves a whole chapter, since starting one costs about a second. If it
+dies or hangs, that exercise fails and a fresh worker takes the rest.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import torch
+
+from autograder import framework
+from autograder.paths import module_file
+from autograder.wire import decode
+from course.chapters import chapter
+from course.errors import CourseError
+from course.exercise import exercises_in
+
+#: Seconds one exercise may take across all its cases, and bytes of memory a worker
+#: may allocate. Generous for correct code, small enough to stop runaway code.
+TIME_LIMIT = float(os.environ.get("COURSE_CHECK_TIME_LIMIT", 30))
+MEMORY_LIMIT = int(os.environ.get("COURSE_CHECK_MEMORY_LIMIT", 8 << 30))
+
+
+@dataclass
+class ExerciseResult:
+    chapter: str
+    exercise: str
+    status: str  # "passed", "failed" or "not attempted"
+    points: int
+    max_points: int
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChapterResult:
+    chapter: str
+    path: str
+    exercises: list[ExerciseResult]
+    devices: list[str]
+    error: str | None = None  # a problem with the whole file, e.g. a syntax error
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class WorkerDied(Exception):
+    pass
+
+
+class Worker:
+    """A learner process; see ``autograder.worker``."""
+
+    def __init__(self, module_path: Path, block_solutions: bool, time_limit: float, memory: int):
+        self.time_limit = time_limit
+        ours, theirs = socket.socketpair()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.worker", str(theirs.fileno()), str(module_path),
+             str(memory), "1" if block_solutions else "0"],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=sys.stderr,  # the learner's prints must not mix with --json output
+        )  # fmt: skip
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.load = self._receive(self.time_limit + 30)  # imports torch first
+
+    def _receive(self, timeout: float):
+        if not self.conn.poll(timeout):
+            self.close()
+            raise WorkerDied(f"timed out after {timeout:.0f} s: an infinite loop, or far too slow")
+        try:
+            return decode(self.conn.recv_bytes())
+        except (EOFError, OSError):
+            code = self.proc.wait()
+            raise WorkerDied(
+                f"your code ended the grading process (exit status {code}): "
+                "sys.exit/os._exit, a crash, or running out of memory"
+            ) from None
+        except Exception as exc:  # a malformed or hostile reply
+            self.close()
+            raise WorkerDied(f"the grading process sent back something unreadable ({type(exc).__name__})") from None
+
+    def run(self, function: str, cases: list[framework.Case]) -> list[dict]:
+        request = {
+            "function": function,
+            "cases": [{"device": c.device, "kwargs": c.kwargs} for c in cases],
+        }
+        try:
+            self.conn.send_bytes(pickle.dumps(request))
+        except OSError:
+            raise WorkerDied("the grading process is gone") from None
+        return self._receive(self.time_limit)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.conn.close()
+
+
+def devices() -> list[str]:
+    """Every device the grader can use: the CPU always, CUDA when present."""
+    return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def _solutions_import(tree: ast.Module) -> int | None:
+    """The line of an import of ``solutions``, if the file has one."""
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names = [node.value] if node.value.split(".")[0] == "solutions" else []
+        if any(n.split(".")[0] == "solutions" for n in names):
+            return node.lineno
+    return None
+
+
+def grade_chapter(
+    slug: str,
+    impl: str = "exercises",
+    only: list[str] | None = None,
+    hidden: bool = True,
+    time_limit: float = TIME_LIMIT,
+    memory: int = MEMORY_LIMIT,
+    path: Path | None = None,
+) -> ChapterResult:
+    """Grade ``impl`` (``exercises`` or ``solutions``) of chapter ``slug``, or the file at
+    ``path``. ``only`` restricts grading to the named exercises."""
+    ch = chapter(slug)
+    path = Path(path) if path else module_file(impl, slug)
+    reference = importlib.import_module(f"solutions.{slug}")
+    checks = {c.exercise: c for c in importlib.import_module(f"autograder.checks.{slug}").CHECKS}
+    names = list(exercises_in(reference))
+    if only:
+        unknown = [n for n in only if n not in names]
+        if unknown:
+            raise CourseError(f"chapter {slug} has no exercise {unknown[0]!r}; it has: {', '.join(names)}")
+        names = [n for n in names if n in only]
+    devs = devices()
+    results = {
+        n: ExerciseResult(slug, n, "failed", 0, getattr(reference, n).__exercise__.points) for n in names
+    }
+    chapter_result = ChapterResult(slug, str(path), list(results.values()), devs)
+
+    def fail_all(message: str) -> ChapterResult:
+        chapter_result.error = message
+        for r in results.values():
+            r.messages.append(message)
+        return chapter_result
+
+    if not path.exists():
+        raise CourseError(f"{path} does not exist; run `course exercises build` to create it")
+    try:
+        tree = ast.parse(path.read_text(), filename=str(path))
+    except SyntaxError as e:
+        return fail_all(f"{path}:{e.lineno}:{e.offset}: SyntaxError: {e.msg}\n    {(e.text or '').rstrip()}")
+    block = impl != "solutions"
+    line = _solutions_import(tree) if block else None
+    if line:
+        return fail_all(f"{path}:{line}: imports `solutions`; graded code may not use the reference answers")
+
+    worker = None
+    try:
+        for name in names:
+            result, check = results[name], checks[name]
+            try:
+                worker = worker or Worker(path, block, time_limit, memory)
+                if not worker.load["loaded"]:
+                    return fail_all(f"{path}: importing it failed: {worker.load['error']}")
+                case_list = framework.cases(check, devs, hidden)
+                replies = worker.run(name, case_list)
+            except WorkerDied as e:
+                result.messages.append(str(e))
+                worker = None
+                continue
+            _judge(result, check, getattr(reference, name), case_list, replies, ch.page)
+    finally:
+        if worker:
+            worker.close()
+    return chapter_result
+
+
+def _judge(result: ExerciseResult, check, ref_fn, case_list, replies, page: str) -> None:
+    if any(r["status"] == "not attempted" for r in replies):
+        result.status = "not attempted"
+        return
+    problems = []
+    for case, reply in zip(case_list, replies):
+        problem = _problem(check, ref_fn, case, reply)
+        if problem:
+            problems.append(f"{case.label}: {problem}")
+    if not problems:
+        result.status, result.points = "passed", result.max_points
+        return
+    result.messages.extend(problems[:3])
+    if len(problems) > 3:
+        result.messages.append(f"… and {len(problems) - 3} more failing cases")
+    result.messages.append(f"hint: {check.hint} (docs: {page}#{result.exercise})")
+
+
+def _problem(check, ref_fn, case, reply) -> str | None:
+    if reply["status"] == "error":
+        return reply["error"]
+    mutated = framework.mutated_inputs(case, reply["inputs_after"])
+    if mutated:
+        return mutated
+    expected = ref_fn(**{k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in case.kwargs.items()})
+    problem = framework.compare(expected, reply["output"], reply["meta"], case)
+    if problem:
+        return problem
+    for invariant in check.invariants:
+        problem = invariant(case.kwargs, reply["output"])
+        if problem:
+            return problem
+    return None
+
+
+def grade(slugs: list[str], impl: str = "exercises", only: list[str] | None = None, **kw) -> list[ChapterResult]:
+    start = time.perf_counter()
+    out = [grade_chapter(s, impl, only, **kw) for s in slugs]
+    grade.seconds = time.perf_counter() - start
+    return out

@@ -1,0 +1,97 @@
+"""The learner's process. It loads the learner's module and calls its functions on
+the inputs the grader sends, under memory limits, with imports of ``solutions``
+blocked. References and comparisons never enter this process.
+
+Run by the grader as ``python -m autograder.worker FD MODULE_PATH MEMORY_BYTES BLOCK``.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.util
+import pickle
+import resource
+import sys
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+
+class _BlockSolutions(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "solutions" or name.startswith("solutions."):
+            raise ImportError("the autograder does not let graded code import `solutions`")
+        return None
+
+
+def _limit_memory(max_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if max_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_DATA, (max_bytes, max_bytes))
+
+
+def _describe(exc: BaseException, module_path: str) -> str:
+    """The exception and the last line of the learner's file in its traceback."""
+    where = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == module_path:
+            where = f" (at {Path(frame.filename).name}:{frame.lineno}: {frame.line})"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}{where}"
+
+
+def _load(module_path: str):
+    spec = importlib.util.spec_from_file_location(f"graded_{Path(module_path).stem}", module_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run_case(fn, case: dict, module_path: str) -> dict:
+    import torch
+
+    from autograder.wire import to_wire
+
+    device = case["device"]
+    kwargs = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in case["kwargs"].items()}
+    try:
+        out = fn(**kwargs)
+    except NotImplementedError:
+        return {"status": "not attempted"}
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt too: they cost this case only
+        return {"status": "error", "error": _describe(exc, module_path)}
+    value, meta = to_wire(out)
+    after = {k: to_wire(v)[0] for k, v in kwargs.items() if isinstance(v, torch.Tensor)}
+    return {"status": "ok", "output": value, "meta": meta, "inputs_after": after}
+
+
+def main(fd: int, module_path: str, max_bytes: int, block: bool) -> None:
+    conn = Connection(fd)
+    _limit_memory(max_bytes)
+    import torch  # noqa: F401  (imported before the learner's code can patch anything)
+
+    from autograder.wire import encode
+
+    if block:
+        sys.meta_path.insert(0, _BlockSolutions())
+    try:
+        module = _load(module_path)
+    except BaseException as exc:
+        conn.send_bytes(encode({"loaded": False, "error": _describe(exc, module_path)}))
+        return
+    conn.send_bytes(encode({"loaded": True}))
+    while True:
+        try:
+            request = pickle.loads(conn.recv_bytes())  # from the grader, which we trust
+        except EOFError:
+            return
+        fn = getattr(module, request["function"], None)
+        if not callable(fn):
+            results = [{"status": "error", "error": f"no function named {request['function']}"}]
+        else:
+            results = [_run_case(fn, case, module_path) for case in request["cases"]]
+        conn.send_bytes(encode(results))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1")
