@@ -116,19 +116,29 @@ def devices() -> list[str]:
     return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
-def _solutions_import(tree: ast.Module) -> int | None:
-    """The line of an import of ``solutions``, if the file has one."""
-    for node in ast.walk(tree):
+def _solutions_imports(tree: ast.Module) -> dict[str | None, int]:
+    """Where the file imports ``solutions`` (or names it in a string, as
+    ``importlib.import_module`` would need): function name (None for module level) →
+    line."""
+    found: dict[str | None, int] = {}
+
+    def visit(node: ast.AST, function: str | None) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and function is None:
+            function = node.name
         names = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
             names = [node.module or ""]
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            names = [node.value] if node.value.split(".")[0] == "solutions" else []
+            names = [node.value]
         if any(n.split(".")[0] == "solutions" for n in names):
-            return node.lineno
-    return None
+            found.setdefault(function, node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child, function)
+
+    visit(tree, None)
+    return found
 
 
 def grade_chapter(
@@ -171,14 +181,17 @@ def grade_chapter(
     except SyntaxError as e:
         return fail_all(f"{path}:{e.lineno}:{e.offset}: SyntaxError: {e.msg}\n    {(e.text or '').rstrip()}")
     block = impl != "solutions"
-    line = _solutions_import(tree) if block else None
-    if line:
-        return fail_all(f"{path}:{line}: imports `solutions`; graded code may not use the reference answers")
+    flagged = _solutions_imports(tree) if block else {}
+    if None in flagged:
+        return fail_all(f"{path}:{flagged[None]}: imports `solutions`; graded code may not use the reference answers")
 
     worker = None
     try:
         for name in names:
             result, check = results[name], checks[name]
+            if name in flagged:
+                result.messages.append(f"{path}:{flagged[name]}: imports `solutions`; this exercise scores 0")
+                continue
             try:
                 worker = worker or Worker(path, block, time_limit, memory)
                 if not worker.load["loaded"]:
@@ -222,13 +235,13 @@ def _problem(check, ref_fn, case, reply) -> str | None:
         return mutated
     expected = ref_fn(**{k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in case.kwargs.items()})
     problem = framework.compare(expected, reply["output"], reply["meta"], case)
-    if problem:
-        return problem
-    for invariant in check.invariants:
-        problem = invariant(case.kwargs, reply["output"])
-        if problem:
-            return problem
-    return None
+    if problem and reply["meta"].get("kind") == "tensor" and tuple(reply["output"].shape) == tuple(expected.shape):
+        # Right shape, wrong values: an invariant, when one is broken, says why.
+        for invariant in check.invariants:
+            complaint = invariant(case.kwargs, reply["output"])
+            if complaint:
+                return f"{complaint}. {problem}"
+    return problem
 
 
 def grade(slugs: list[str], impl: str = "exercises", only: list[str] | None = None, **kw) -> list[ChapterResult]:

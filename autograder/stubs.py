@@ -60,6 +60,11 @@ def stub_source(slug: str) -> str:
         f"# Generated from solutions/{slug}.py by `course exercises build`. Replace each\n"
         "# `raise NotImplementedError` with your answer, then run `course check`.\n" + "".join(out)
     )
+    return stamp(body)
+
+
+def stamp(body: str) -> str:
+    """``body`` with a first line recording its hash."""
     return f"# stub-sha256: {_sha(body)}\n{body}"
 
 
@@ -79,11 +84,11 @@ class BuildResult:
     action: str  # "written", "unchanged", "kept-edited", "new", "forced"
 
 
-def build(slug: str, force: bool = False, new: bool = False) -> BuildResult:
-    """Write ``exercises/<slug>.py``. An edited stub is kept: with ``new`` the stub goes
-    to ``<slug>.py.new`` beside it; with ``force`` the edited file is moved to
-    ``<slug>.py.bak`` first, so that even then no work is lost."""
-    target = module_file("exercises", slug)
+def build(slug: str, force: bool = False, new: bool = False, directory: Path | None = None) -> BuildResult:
+    """Write ``exercises/<slug>.py`` (or ``directory/<slug>.py``). An edited stub is kept:
+    with ``new`` the stub goes to ``<slug>.py.new`` beside it; with ``force`` the edited
+    file is copied to ``<slug>.py.bak`` first, so that even then no work is lost."""
+    target = directory / f"{slug}.py" if directory else module_file("exercises", slug)
     text = stub_source(slug)
     if not target.exists():
         target.write_text(text)

@@ -56,12 +56,12 @@ def _run_case(fn, case: dict, module_path: str) -> dict:
     kwargs = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in case["kwargs"].items()}
     try:
         out = fn(**kwargs)
+        value, meta = to_wire(out)
+        after = {k: to_wire(v)[0] for k, v in kwargs.items() if isinstance(v, torch.Tensor)}
     except NotImplementedError:
         return {"status": "not attempted"}
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: they cost this case only
         return {"status": "error", "error": _describe(exc, module_path)}
-    value, meta = to_wire(out)
-    after = {k: to_wire(v)[0] for k, v in kwargs.items() if isinstance(v, torch.Tensor)}
     return {"status": "ok", "output": value, "meta": meta, "inputs_after": after}
 
 

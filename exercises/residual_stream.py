@@ -1,4 +1,4 @@
-# stub-sha256: c547f6b6565c232fbfdf05e2bd1f6d714fc351ddf853ef5fc110d3953702cdab
+# stub-sha256: 53b4180ea3d94b47bd12c90a9075ed7345c81c8bc24cff80116e64982ff982b1
 # Generated from solutions/residual_stream.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "The residual stream and independent heads".
@@ -32,6 +32,7 @@ def attention_pattern(
     q_i = x_i W_Q^h + b_Q^h,  k_j = x_j W_K^h + b_K^h,
     A^h_{ij} = softmax_j( q_i · k_j / sqrt(d_head) ), with A^h_{ij} = 0 for j > i:
     a token attends only to itself and to earlier tokens. Each row sums to 1.
+    (b_K adds q_i · b_K to every score in row i alike, so it cannot change A^h.)
     """
     # YOUR CODE HERE
     raise NotImplementedError('residual_stream.attention_pattern: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attention_pattern')

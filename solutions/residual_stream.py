@@ -29,6 +29,7 @@ def attention_pattern(
     q_i = x_i W_Q^h + b_Q^h,  k_j = x_j W_K^h + b_K^h,
     A^h_{ij} = softmax_j( q_i · k_j / sqrt(d_head) ), with A^h_{ij} = 0 for j > i:
     a token attends only to itself and to earlier tokens. Each row sums to 1.
+    (b_K adds q_i · b_K to every score in row i alike, so it cannot change A^h.)
     """
     ### BEGIN SOLUTION
     q = einops.einsum(x, W_Q, "b p d, h d e -> b p h e") + b_Q

@@ -1,0 +1,161 @@
+"""The grader: passes the references, reads stubs as not attempted, fails planted
+wrong answers with a relevant message, and survives hostile submissions."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from autograder import framework, runner
+from autograder.paths import module_file
+
+SOLUTION = module_file("solutions", "residual_stream").read_text()
+
+
+def variant(tmp_path: Path, *edits: tuple[str, str], prelude: str = "") -> Path:
+    """A copy of the reference with textual edits, written as a learner's file."""
+    text = SOLUTION
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / "submission.py"
+    path.write_text(prelude + text)
+    return path
+
+
+def grade(path, only=None, **kw):
+    result = runner.grade_chapter("residual_stream", path=path, only=only, **kw)
+    return {r.exercise: r for r in result.exercises}, result
+
+
+def test_references_pass():
+    results, chapter = grade(module_file("solutions", "residual_stream"))
+    assert all(r.status == "passed" and r.points == r.max_points for r in results.values()), results
+
+
+def test_fresh_stubs_are_not_attempted():
+    results, _ = grade(module_file("exercises", "residual_stream"))
+    assert {r.status for r in results.values()} == {"not attempted"}
+    assert all(not r.messages for r in results.values())  # no tracebacks for untried work
+
+
+PATTERN_SCORES = '    scores = einops.einsum(q, k, "b q h e, b k h e -> b h q k") / math.sqrt(W_Q.shape[-1])'
+MUTATIONS = {
+    "attention_pattern": [
+        ("missing 1/sqrt(d_head)", (PATTERN_SCORES, PATTERN_SCORES.replace(" / math.sqrt(W_Q.shape[-1])", "")), "values are off"),
+        ("off-by-one diagonal", (".triu(diagonal=1)", ".triu(diagonal=2)"), "attends to a later key"),
+        ("softmax over queries", ("softmax(dim=-1)", "softmax(dim=-2)"), "values are off"),
+        ("transposed pattern", ('"b q h e, b k h e -> b h q k"', '"b q h e, b k h e -> b h k q"'), "values are off"),
+        ("dropped query bias", ('"b p d, h d e -> b p h e") + b_Q', '"b p d, h d e -> b p h e")'), "values are off"),
+    ],
+    "head_results": [
+        ("summed over heads", ('"b p h e, h e d -> b p h d"', '"b p h e, h e d -> b p d"'), "expected shape"),
+        ("wrong sign", ('return einops.einsum(z, W_O, "b p h e, h e d -> b p h d")', 'return -einops.einsum(z, W_O, "b p h e, h e d -> b p h d")'), "values are off"),
+        ("head 0's W_O for every head", ('einops.einsum(z, W_O, "b p h e, h e d -> b p h d")', 'einops.einsum(z, W_O[0], "b p h e, e d -> b p h d")'), "values are off"),
+    ],
+    "attention_output": [
+        ("dropped bias", (' "b p h e, h e d -> b p d") + b_O', ' "b p h e, h e d -> b p d")'), "values are off"),
+        ("bias once per head", ('return einops.einsum(z, W_O, "b p h e, h e d -> b p d") + b_O', 'return (einops.einsum(z, W_O, "b p h e, h e d -> b p h d") + b_O).sum(2)'), "values are off"),
+        ("mean over heads", ('return einops.einsum(z, W_O, "b p h e, h e d -> b p d") + b_O', 'return einops.einsum(z, W_O, "b p h e, h e d -> b p h d").mean(2) + b_O'), "values are off"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "exercise, label, edit, message",
+    [(ex, label, edit, msg) for ex, ms in MUTATIONS.items() for label, edit, msg in ms],
+    ids=[f"{ex}-{label}" for ex, ms in MUTATIONS.items() for label, *_ in ms],
+)
+def test_planted_mistakes_fail_with_a_relevant_message(tmp_path, exercise, label, edit, message):
+    results, _ = grade(variant(tmp_path, edit), only=[exercise])
+    r = results[exercise]
+    text = "\n".join(r.messages)
+    assert r.status == "failed" and r.points == 0, label
+    assert message in text, text
+    assert "hint:" in text and f"#{exercise}" in text
+    assert "case '" in text and "on cpu" in text  # names the input case, dtype and device
+
+
+def test_every_exercise_has_at_least_two_mutations():
+    import importlib
+
+    checks = importlib.import_module("autograder.checks.residual_stream").CHECKS
+    assert all(len(MUTATIONS[c.exercise]) >= 2 for c in checks)
+
+
+HOSTILE = {
+    "infinite loop": ("    ### BEGIN SOLUTION\n    q = ", "    while True:\n        pass\n    q = ", "timed out"),
+    "os._exit": ("    ### BEGIN SOLUTION\n    q = ", "    import os; os._exit(0)\n    q = ", "ended the grading process"),
+    "sys.exit": ("    ### BEGIN SOLUTION\n    q = ", "    import sys; sys.exit(0)\n    q = ", "SystemExit"),
+    "30 GB allocation": ("    ### BEGIN SOLUTION\n    q = ", "    big = torch.ones(30 * 2**30 // 8, dtype=torch.float64)\n    q = ", "memory"),
+    "patched comparisons": (
+        "    ### BEGIN SOLUTION\n    q = ",
+        "    torch.allclose = lambda *a, **k: True\n    torch.testing.assert_close = lambda *a, **k: None\n"
+        "    torch.equal = lambda *a, **k: True\n    return torch.zeros(x.shape[0], W_Q.shape[0], x.shape[1], x.shape[1], dtype=x.dtype)\n    q = ",
+        "values are off",
+    ),
+    "import of solutions": (
+        "    ### BEGIN SOLUTION\n    q = ",
+        "    from solutions.residual_stream import attention_pattern as ref\n    return ref(x, W_Q, b_Q, W_K, b_K)\n    q = ",
+        "imports `solutions`",
+    ),
+    "wrong dtype": ("    return scores.masked_fill", "    return scores.double().masked_fill", "expected dtype torch.float32"),
+    "input mutated in place": ("    ### BEGIN SOLUTION\n    q = ", "    x.mul_(1.0).add_(1e-3)\n    q = ", "changed its input `x` in place"),
+}
+
+
+@pytest.mark.parametrize("label", HOSTILE)
+def test_hostile_submission_costs_only_its_exercise(tmp_path, label):
+    old, new, message = HOSTILE[label]
+    results, chapter = grade(variant(tmp_path, (old, new)), time_limit=8, memory=4 << 30)
+    hostile = results["attention_pattern"]
+    assert hostile.status == "failed" and hostile.points == 0
+    assert message in "\n".join(hostile.messages), hostile.messages
+    assert results["head_results"].status == "passed" and results["attention_output"].status == "passed"
+
+
+def test_a_module_level_import_of_solutions_scores_zero_everywhere(tmp_path):
+    path = variant(tmp_path, prelude="import importlib\n_ref = importlib.import_module('solutions.residual_stream')\n")
+    results, chapter = grade(path)
+    assert chapter.error and "imports `solutions`" in chapter.error
+    assert all(r.points == 0 for r in results.values())
+
+
+def test_the_import_of_solutions_is_also_blocked_at_run_time(tmp_path):
+    hidden = "__import__('sol' + 'utions.residual_stream')"  # invisible to the static scan
+    path = variant(tmp_path, ("    ### BEGIN SOLUTION\n    return einops.einsum(z, W_O, \"b p h e, h e d -> b p h d\")",
+                              f"    ### BEGIN SOLUTION\n    return {hidden}.head_results(z, W_O)"))
+    results, _ = grade(path, only=["head_results"])
+    assert results["head_results"].status == "failed"
+    assert "does not let graded code import `solutions`" in "\n".join(results["head_results"].messages)
+
+
+def test_a_syntax_error_names_the_file_and_line(tmp_path):
+    path = variant(tmp_path, ("    n = x.shape[1]\n", "    n = x.shape[1\n"))
+    results, chapter = grade(path)
+    assert chapter.error.startswith(f"{path}:") and "SyntaxError" in chapter.error
+    assert all(r.status == "failed" for r in results.values())
+
+
+def test_wrong_device_is_reported():
+    case = framework.cases(framework.SHAPES and __import__("autograder.checks.residual_stream", fromlist=["CHECKS"]).CHECKS[1], ["cpu"])[0]
+    import torch
+
+    out = torch.zeros(2, 5, 3, 8, dtype=torch.float32)
+    meta = {"kind": "tensor", "dtype": "torch.float32", "device": "cuda:0"}
+    problem = framework.compare(out, out, meta, case)
+    assert problem == "expected the output on cpu (the inputs' device), got it on cuda:0"
+
+
+def test_course_check_from_any_directory(tmp_path, user_env):
+    ok = subprocess.run(["course", "check", "--impl", "solutions"], cwd=tmp_path, capture_output=True, text=True, env=user_env)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "3 of 3 exercises passed" in ok.stdout
+    todo = subprocess.run(["course", "check", "residual_stream", "--json"], cwd=tmp_path, capture_output=True, text=True, env=user_env)
+    assert todo.returncode == 1
+    import json
+
+    statuses = {e["status"] for ch in json.loads(todo.stdout) for e in ch["exercises"]}
+    assert statuses == {"not attempted"}
+    bad = subprocess.run(["course", "check", "chapter_nine"], cwd=tmp_path, capture_output=True, text=True, env=user_env)
+    assert bad.returncode == 1 and "no chapter named 'chapter_nine'" in bad.stderr
