@@ -159,3 +159,13 @@ def test_course_check_from_any_directory(tmp_path, user_env):
     assert statuses == {"not attempted"}
     bad = subprocess.run(["course", "check", "chapter_nine"], cwd=tmp_path, capture_output=True, text=True, env=user_env)
     assert bad.returncode == 1 and "no chapter named 'chapter_nine'" in bad.stderr
+
+
+def test_pytest_grades_too(user_env):
+    root = Path(__file__).resolve().parent.parent
+    ok = subprocess.run(["pytest", "-q", "-p", "no:cacheprovider", str(root / "autograder"), "--impl", "solutions"],
+                        capture_output=True, text=True, env=user_env, cwd=root)
+    assert ok.returncode == 0 and "3 passed" in ok.stdout, ok.stdout
+    todo = subprocess.run(["pytest", "-q", "-p", "no:cacheprovider", str(root / "autograder")],
+                          capture_output=True, text=True, env=user_env, cwd=root)
+    assert todo.returncode == 1 and "not attempted yet" in todo.stdout and "Traceback" not in todo.stdout
