@@ -141,7 +141,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_exercises_build(args: argparse.Namespace) -> int:
-    from autograder import stubs
+    from autograder import snapshots, stubs
     from course.chapters import CHAPTERS, chapter
 
     for slug in args.chapters:
@@ -149,6 +149,16 @@ def _cmd_exercises_build(args: argparse.Namespace) -> int:
     for slug in args.chapters or list(CHAPTERS):
         result = stubs.build(slug, force=args.force, new=args.new)
         print(f"{result.action:<10} {result.path}")
+        print(f"{'written':<10} {snapshots.write(slug)}")
+    return 0
+
+
+def _cmd_kit(args: argparse.Namespace) -> int:
+    from autograder.kit import make_kit
+
+    copied = make_kit(Path(args.dir))
+    print(f"wrote a learner's copy without solutions/ to {args.dir}: {', '.join(copied)}")
+    print(f"install it with: pip install -e {args.dir}")
     return 0
 
 
@@ -187,6 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--force", action="store_true", help="replace edited files, keeping them as .bak")
     how.add_argument("--new", action="store_true", help="write the fresh stub beside an edited file as .new")
     b.set_defaults(func=_cmd_exercises_build)
+
+    k = sub.add_parser("kit", help="write a learner's copy of the course without solutions/")
+    k.add_argument("dir", help="a new, empty folder")
+    k.set_defaults(func=_cmd_kit)
     return p
 
 

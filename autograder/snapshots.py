@@ -1,0 +1,111 @@
+"""Reference outputs stored as files, so that a learner's copy of the course grades
+without ``solutions/``.
+
+``autograder/snapshots/<chapter>.safetensors`` holds, for every exercise, case and
+dtype, what the reference returns on the CPU. Inputs are regenerated from their
+seeds, so only outputs are stored. Non-tensor outputs (numbers, text) and the shape
+of tuples go into the file's JSON metadata.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from autograder import framework
+from course.errors import CourseError
+from course.exercise import exercises_in
+
+SNAPSHOT_DIR = Path(__file__).parent / "snapshots"
+
+
+def have_solutions() -> bool:
+    return importlib.util.find_spec("solutions") is not None
+
+
+def key(exercise: str, case: framework.Case) -> str:
+    return f"{exercise}|{case.shape.name}|{str(case.dtype).removeprefix('torch.')}"
+
+
+def _flatten(value, name: str, tensors: dict) -> dict:
+    """Tensors go to ``tensors`` under ``name``; the returned spec rebuilds the value."""
+    if isinstance(value, torch.Tensor):
+        tensors[name] = value.detach().cpu().contiguous()
+        return {"t": "tensor", "k": name}
+    if isinstance(value, (tuple, list)):
+        items = [_flatten(v, f"{name}/{i}", tensors) for i, v in enumerate(value)]
+        return {"t": type(value).__name__, "items": items}
+    return {"t": "json", "v": value}
+
+
+def _rebuild(spec: dict, tensors: dict):
+    if spec["t"] == "tensor":
+        return tensors[spec["k"]]
+    if spec["t"] in ("tuple", "list"):
+        items = [_rebuild(s, tensors) for s in spec["items"]]
+        return tuple(items) if spec["t"] == "tuple" else items
+    return spec["v"]
+
+
+def live_reference(slug: str):
+    module = importlib.import_module(f"solutions.{slug}")
+
+    def reference(exercise: str, case: framework.Case):
+        kwargs = {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in case.kwargs.items()}
+        return getattr(module, exercise)(**kwargs)
+
+    return reference
+
+
+def write(slug: str, directory: Path = SNAPSHOT_DIR) -> Path:
+    """Record the references of chapter ``slug`` (needs ``solutions/``)."""
+    checks = importlib.import_module(f"autograder.checks.{slug}").CHECKS
+    reference = live_reference(slug)
+    tensors: dict[str, torch.Tensor] = {}
+    specs = {}
+    for check in checks:
+        for case in framework.cases(check, ["cpu"]):
+            k = key(check.exercise, case)
+            specs[k] = _flatten(reference(check.exercise, case), k, tensors)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{slug}.safetensors"
+    meta = {"specs": json.dumps(specs), "points": json.dumps(points(slug, use_snapshots=False))}
+    save_file(tensors, str(path), metadata=meta)
+    return path
+
+
+@lru_cache(maxsize=None)
+def _load(path: Path):
+    from safetensors import safe_open
+
+    if not path.exists():
+        raise CourseError(f"{path} is missing: without solutions/, grading needs the reference snapshots")
+    with safe_open(str(path), "pt") as f:
+        meta = f.metadata()
+    return json.loads(meta["specs"]), json.loads(meta["points"]), load_file(str(path))
+
+
+def points(slug: str, use_snapshots: bool, directory: Path = SNAPSHOT_DIR) -> dict[str, int]:
+    """Each exercise's points, from a trusted source: never from the learner's file."""
+    if use_snapshots:
+        return _load(directory / f"{slug}.safetensors")[1]
+    module = importlib.import_module(f"solutions.{slug}")
+    return {name: fn.__exercise__.points for name, fn in exercises_in(module).items()}
+
+
+def snapshot_reference(slug: str, directory: Path = SNAPSHOT_DIR):
+    specs, _, tensors = _load(directory / f"{slug}.safetensors")
+
+    def reference(exercise: str, case: framework.Case):
+        k = key(exercise, case)
+        if k not in specs:
+            raise CourseError(f"the snapshot of {slug} has no {k}; regenerate it with `course exercises build`")
+        return _rebuild(specs[k], tensors)
+
+    return reference
