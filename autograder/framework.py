@@ -8,8 +8,8 @@ Tolerances (documented in the README): float32 rtol 1e-4, atol 1e-5; float64 rto
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 from torch import Tensor
@@ -82,7 +82,10 @@ def cases(check: Check, devices: list[str], hidden: bool = True) -> list[Case]:
         base = check.inputs(shape, torch.Generator().manual_seed(shape.seed))
         for device in devices:
             for dtype in DTYPES:
-                kwargs = {k: v.to(dtype) if isinstance(v, Tensor) and v.is_floating_point() else v for k, v in base.items()}
+                kwargs = {
+                    k: v.to(dtype) if isinstance(v, Tensor) and v.is_floating_point() else v
+                    for k, v in base.items()
+                }
                 out.append(Case(shape, dtype, device, kwargs))
     return out
 
@@ -147,6 +150,10 @@ def _compare_tensor(expected: Tensor, got, meta: dict, case: Case) -> str | None
 def mutated_inputs(case: Case, after: dict) -> str | None:
     """The name of an input the learner's function changed in place, if any."""
     for name, before in case.kwargs.items():
-        if isinstance(before, Tensor) and name in after and not torch.equal(before, after[name].to(before.dtype)):
+        if (
+            isinstance(before, Tensor)
+            and name in after
+            and not torch.equal(before, after[name].to(before.dtype))
+        ):
             return f"your function changed its input `{name}` in place; work on a copy (e.g. `{name}.clone()`) or use out-of-place operations"
     return None

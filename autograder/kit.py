@@ -11,7 +11,16 @@ from pathlib import Path
 from course.errors import CourseError
 
 #: What a learner gets: the package, the stubs, the grader, the site and the packaging.
-INCLUDE = ("course", "exercises", "autograder", "site", "pyproject.toml", "README.md", "mkdocs.yml", ".gitignore")
+INCLUDE = (
+    "course",
+    "exercises",
+    "autograder",
+    "site",
+    "pyproject.toml",
+    "README.md",
+    "mkdocs.yml",
+    ".gitignore",
+)
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.new", "*.bak", "*.egg-info")
 
 

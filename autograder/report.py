@@ -15,7 +15,9 @@ _STYLE = {"passed": "green", "failed": "red", "not attempted": "yellow"}
 def show(results: list[ChapterResult], console: Console | None = None) -> None:
     console = console or Console(stderr=False, highlight=False)
     for ch in results:
-        table = Table(title=chapter(ch.chapter).title, caption=f"{ch.path} · graded on {', '.join(ch.devices)}")
+        table = Table(
+            title=chapter(ch.chapter).title, caption=f"{ch.path} · graded on {', '.join(ch.devices)}"
+        )
         table.add_column("exercise")
         table.add_column("status")
         table.add_column("points", justify="right")
@@ -40,5 +42,7 @@ def summary(results: list[ChapterResult]) -> str:
     points, total = sum(r.points for r in ex), sum(r.max_points for r in ex)
     return (
         f"{done} of {len(ex)} exercises passed, {len(ex) - done - todo} failed, {todo} not attempted; "
-        f"{points}/{total} points ({points / total:.0%})" if total else "no exercises graded"
+        f"{points}/{total} points ({points / total:.0%})"
+        if total
+        else "no exercises graded"
     )

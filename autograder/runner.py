@@ -14,7 +14,6 @@ import pickle
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -90,7 +89,9 @@ class Worker:
             ) from None
         except Exception as exc:  # a malformed or hostile reply
             self.close()
-            raise WorkerDied(f"the grading process sent back something unreadable ({type(exc).__name__})") from None
+            raise WorkerDied(
+                f"the grading process sent back something unreadable ({type(exc).__name__})"
+            ) from None
 
     def run(self, function: str, cases: list[framework.Case]) -> list[dict]:
         request = {
@@ -186,7 +187,9 @@ def grade_chapter(
     block = impl != "solutions"
     flagged = _solutions_imports(tree) if block else {}
     if None in flagged:
-        return fail_all(f"{path}:{flagged[None]}: imports `solutions`; graded code may not use the reference answers")
+        return fail_all(
+            f"{path}:{flagged[None]}: imports `solutions`; graded code may not use the reference answers"
+        )
 
     worker = None
     try:
@@ -237,7 +240,11 @@ def _problem(check, expected, case, reply) -> str | None:
     if mutated:
         return mutated
     problem = framework.compare(expected, reply["output"], reply["meta"], case)
-    if problem and reply["meta"].get("kind") == "tensor" and tuple(reply["output"].shape) == tuple(expected.shape):
+    if (
+        problem
+        and reply["meta"].get("kind") == "tensor"
+        and tuple(reply["output"].shape) == tuple(expected.shape)
+    ):
         # Right shape, wrong values: an invariant, when one is broken, says why.
         for invariant in check.invariants:
             complaint = invariant(case.kwargs, reply["output"])
@@ -246,8 +253,7 @@ def _problem(check, expected, case, reply) -> str | None:
     return problem
 
 
-def grade(slugs: list[str], impl: str = "exercises", only: list[str] | None = None, **kw) -> list[ChapterResult]:
-    start = time.perf_counter()
-    out = [grade_chapter(s, impl, only, **kw) for s in slugs]
-    grade.seconds = time.perf_counter() - start
-    return out
+def grade(
+    slugs: list[str], impl: str = "exercises", only: list[str] | None = None, **kw
+) -> list[ChapterResult]:
+    return [grade_chapter(s, impl, only, **kw) for s in slugs]

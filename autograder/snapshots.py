@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import torch
@@ -80,7 +80,7 @@ def write(slug: str, directory: Path = SNAPSHOT_DIR) -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: Path):
     from safetensors import safe_open
 
@@ -105,7 +105,9 @@ def snapshot_reference(slug: str, directory: Path = SNAPSHOT_DIR):
     def reference(exercise: str, case: framework.Case):
         k = key(exercise, case)
         if k not in specs:
-            raise CourseError(f"the snapshot of {slug} has no {k}; regenerate it with `course exercises build`")
+            raise CourseError(
+                f"the snapshot of {slug} has no {k}; regenerate it with `course exercises build`"
+            )
         return _rebuild(specs[k], tensors)
 
     return reference

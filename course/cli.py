@@ -29,7 +29,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.seed is not None:
         cfg = replace(cfg, seed=args.seed)
     name = f"attn-only-{args.model}"
-    out = zoo.ZOO_DIR / name if args.into_zoo else Path(args.out or f"runs/{name}{'-quick' if args.quick else ''}")
+    out = (
+        zoo.ZOO_DIR / name
+        if args.into_zoo
+        else Path(args.out or f"runs/{name}{'-quick' if args.quick else ''}")
+    )
     if not args.into_zoo and out.exists() and any(out.iterdir()) and not args.force:
         raise CourseError(f"{out} already holds a run; pass --force to overwrite it, or choose --out")
     print(f"training {name} for {cfg.steps} steps → {out}")
@@ -118,7 +122,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
     shipped = {e.config.get("corpus_sha256") for e in zoo.entries().values()}
     same = shipped == {corpus.sha256}
-    print(f"zoo corpus   {'the same: `course train` reproduces the zoo' if same else 'different Python build: retraining gives other weights'}")
+    print(
+        f"zoo corpus   {'the same: `course train` reproduces the zoo' if same else 'different Python build: retraining gives other weights'}"
+    )
     return 0
 
 

@@ -46,9 +46,7 @@ def to_transformer_lens_state_dict(model: AttnOnlyTransformer) -> dict[str, torc
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
-def from_transformer_lens_state_dict(
-    state: dict[str, torch.Tensor], cfg: ModelConfig
-) -> AttnOnlyTransformer:
+def from_transformer_lens_state_dict(state: dict[str, torch.Tensor], cfg: ModelConfig) -> AttnOnlyTransformer:
     """Build our model from a TransformerLens attention-only state dict. Anything that
     is not an attention-only model without LayerNorm is refused, by name."""
     weights = {k: v for k, v in state.items() if not k.endswith(_BUFFERS)}
@@ -69,14 +67,12 @@ def from_transformer_lens_state_dict(
     return model
 
 
-def to_hooked_transformer(model: AttnOnlyTransformer) -> "HookedTransformer":
+def to_hooked_transformer(model: AttnOnlyTransformer) -> HookedTransformer:
     """The same model as a TransformerLens ``HookedTransformer`` (needs the ``tl`` extra)."""
     try:
         from transformer_lens import HookedTransformer, HookedTransformerConfig
     except ImportError:
-        raise CourseError(
-            "transformer-lens is not installed: pip install 'course-circuits[tl]'"
-        ) from None
+        raise CourseError("transformer-lens is not installed: pip install 'course-circuits[tl]'") from None
     with warnings.catch_warnings():  # 3.9 announces HookedTransformer's removal in 4.0
         warnings.simplefilter("ignore", DeprecationWarning)
         tl = HookedTransformer(HookedTransformerConfig(**hooked_transformer_config_kwargs(model.cfg)))
@@ -85,7 +81,7 @@ def to_hooked_transformer(model: AttnOnlyTransformer) -> "HookedTransformer":
     return tl.eval()
 
 
-def from_hooked_transformer(tl: "HookedTransformer") -> AttnOnlyTransformer:
+def from_hooked_transformer(tl: HookedTransformer) -> AttnOnlyTransformer:
     """Our model from a TransformerLens attention-only ``HookedTransformer``."""
     c = tl.cfg
     if not c.attn_only or c.normalization_type is not None:

@@ -7,14 +7,14 @@ are TransformerLens's, so that hooks written here work there unchanged.
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterable, Iterator, Union
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 from torch import nn
 
-HookFn = Callable[[torch.Tensor, "HookPoint"], Union[torch.Tensor, None]]
+HookFn = Callable[[torch.Tensor, "HookPoint"], torch.Tensor | None]
 #: A hook target: an exact hook name, or a predicate on names.
-NameFilter = Union[str, Callable[[str], bool]]
+NameFilter = str | Callable[[str], bool]
 
 
 class HookPoint(nn.Module):
@@ -32,8 +32,7 @@ class HookPoint(nn.Module):
             if out is not None:
                 if out.shape != x.shape:
                     raise ValueError(
-                        f"hook on {self.name} returned shape {tuple(out.shape)}, "
-                        f"expected {tuple(x.shape)}"
+                        f"hook on {self.name} returned shape {tuple(out.shape)}, expected {tuple(x.shape)}"
                     )
                 x = out
         return x
@@ -51,11 +50,7 @@ class ActivationCache(dict):
     def __getitem__(self, key):
         if isinstance(key, tuple):
             name, layer = key
-            key = (
-                f"blocks.{layer}.attn.hook_{name}"
-                if name in self._ATTN
-                else f"blocks.{layer}.hook_{name}"
-            )
+            key = f"blocks.{layer}.attn.hook_{name}" if name in self._ATTN else f"blocks.{layer}.hook_{name}"
         return super().__getitem__(key)
 
 

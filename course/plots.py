@@ -29,7 +29,9 @@ def training_curve(curve: list[dict], title: str = "", baselines: dict[str, floa
     if has_heads:
         ax = axes[1]
         ax.plot(steps, [max(r["induction"][-1]) for r in curve], label="induction (last layer, best head)")
-        ax.plot(steps, [max(r["previous_token"][0]) for r in curve], label="previous token (layer 0, best head)")
+        ax.plot(
+            steps, [max(r["previous_token"][0]) for r in curve], label="previous token (layer 0, best head)"
+        )
         ax.set(xlabel="step", ylabel="score", ylim=(0, 1), title="head scores")
         ax.legend(frameon=False)
     fig.tight_layout()

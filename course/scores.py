@@ -29,7 +29,9 @@ def previous_token_scores(model: AttnOnlyTransformer, tokens: Int[Tensor, "b p"]
 
 
 @torch.no_grad()
-def induction_scores(model: AttnOnlyTransformer, tokens: Int[Tensor, "b p"], period: int) -> Float[Tensor, "l h"]:
+def induction_scores(
+    model: AttnOnlyTransformer, tokens: Int[Tensor, "b p"], period: int
+) -> Float[Tensor, "l h"]:
     """On BOS + a sequence tiled with ``period``: the mean attention from each token of
     the second repeat onwards to the token just after its previous occurrence, i.e.
     position i attends to i − period + 1."""
@@ -81,7 +83,7 @@ def composition_scores(model: AttnOnlyTransformer, kind: str) -> Float[Tensor, "
 
 
 @torch.no_grad()
-def mean_loss(model: AttnOnlyTransformer, tokens: Int[Tensor, "b p"]) -> Float[Tensor, "p"]:
+def mean_loss(model: AttnOnlyTransformer, tokens: Int[Tensor, "b p"]) -> Float[Tensor, p]:
     """Cross-entropy of predicting token i+1 at position i, averaged over the batch."""
     logp = model(tokens).log_softmax(-1)[:, :-1]
     nll = -logp.gather(-1, tokens[:, 1:, None])[..., 0]
@@ -111,7 +113,7 @@ def best_bigram_cross_entropy(train: Tensor, held_out: Tensor, d_vocab: int) -> 
     so that the baseline a model is compared with is as strong as counting gets."""
     return min(
         table_cross_entropy(bigram_log_probs(train, d_vocab, alpha), held_out)
-        for alpha in (10.0 ** k for k in range(-3, 1))
+        for alpha in (10.0**k for k in range(-3, 1))
     )
 
 

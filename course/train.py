@@ -12,9 +12,9 @@ import json
 import math
 import platform
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator
 
 import torch
 from safetensors.torch import save_file
@@ -22,7 +22,12 @@ from tqdm.auto import tqdm
 
 from course import scores
 from course.dataset import (
-    TokenStreams, frequent_tokens, load_streams, repeated_text, repeated_tokens, text_batch,
+    TokenStreams,
+    frequent_tokens,
+    load_streams,
+    repeated_text,
+    repeated_tokens,
+    text_batch,
 )
 from course.model import AttnOnlyTransformer, ModelConfig
 from course.tokenizer import Tokenizer
@@ -53,7 +58,7 @@ class TrainConfig:
     threads: int = 2
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         d = dict(d, model=ModelConfig.from_dict(d["model"]))
         d["repeat_periods"] = tuple(d["repeat_periods"])
         return cls(**d)
@@ -127,7 +132,7 @@ class Probe:
     period: int
 
     @classmethod
-    def make(cls, streams: TokenStreams, cfg: TrainConfig, bos_id: int) -> "Probe":
+    def make(cls, streams: TokenStreams, cfg: TrainConfig, bos_id: int) -> Probe:
         g = torch.Generator().manual_seed(10_000 + cfg.seed)
         pool = frequent_tokens(streams.train, cfg.repeat_pool, exclude=bos_id)
         period = 50
@@ -268,7 +273,9 @@ def plot_curve(run_dir: Path) -> None:
     curve = json.loads((run_dir / "curve.json").read_text())
     metrics = json.loads((run_dir / "metrics.json").read_text())
     baselines = {
-        f"{name} (held-out)": metrics[f"{name}_ce"] for name in ("unigram", "bigram") if f"{name}_ce" in metrics
+        f"{name} (held-out)": metrics[f"{name}_ce"]
+        for name in ("unigram", "bigram")
+        if f"{name}_ce" in metrics
     }
     fig = plots.training_curve(curve, title=run_dir.name, baselines=baselines)
     fig.savefig(run_dir / "curve.png", dpi=120)

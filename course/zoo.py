@@ -115,7 +115,9 @@ def load_checkpoint(
     return model.to(device=device, dtype=dtype).eval()
 
 
-def load(name: str, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32) -> AttnOnlyTransformer:
+def load(
+    name: str, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32
+) -> AttnOnlyTransformer:
     """A zoo model by name, e.g. ``load("attn-only-2l")``, checked against its sha256."""
     e = entry(name)
     return load_checkpoint(e.path, e.sha256, device=device, dtype=dtype)

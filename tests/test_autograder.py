@@ -42,21 +42,65 @@ def test_fresh_stubs_are_not_attempted():
 PATTERN_SCORES = '    scores = einops.einsum(q, k, "b q h e, b k h e -> b h q k") / math.sqrt(W_Q.shape[-1])'
 MUTATIONS = {
     "attention_pattern": [
-        ("missing 1/sqrt(d_head)", (PATTERN_SCORES, PATTERN_SCORES.replace(" / math.sqrt(W_Q.shape[-1])", "")), "values are off"),
+        (
+            "missing 1/sqrt(d_head)",
+            (PATTERN_SCORES, PATTERN_SCORES.replace(" / math.sqrt(W_Q.shape[-1])", "")),
+            "values are off",
+        ),
         ("off-by-one diagonal", (".triu(diagonal=1)", ".triu(diagonal=2)"), "attends to a later key"),
         ("softmax over queries", ("softmax(dim=-1)", "softmax(dim=-2)"), "values are off"),
-        ("transposed pattern", ('"b q h e, b k h e -> b h q k"', '"b q h e, b k h e -> b h k q"'), "values are off"),
-        ("dropped query bias", ('"b p d, h d e -> b p h e") + b_Q', '"b p d, h d e -> b p h e")'), "values are off"),
+        (
+            "transposed pattern",
+            ('"b q h e, b k h e -> b h q k"', '"b q h e, b k h e -> b h k q"'),
+            "values are off",
+        ),
+        (
+            "dropped query bias",
+            ('"b p d, h d e -> b p h e") + b_Q', '"b p d, h d e -> b p h e")'),
+            "values are off",
+        ),
     ],
     "head_results": [
         ("summed over heads", ('"b p h e, h e d -> b p h d"', '"b p h e, h e d -> b p d"'), "expected shape"),
-        ("wrong sign", ('return einops.einsum(z, W_O, "b p h e, h e d -> b p h d")', 'return -einops.einsum(z, W_O, "b p h e, h e d -> b p h d")'), "values are off"),
-        ("head 0's W_O for every head", ('einops.einsum(z, W_O, "b p h e, h e d -> b p h d")', 'einops.einsum(z, W_O[0], "b p h e, e d -> b p h d")'), "values are off"),
+        (
+            "wrong sign",
+            (
+                'return einops.einsum(z, W_O, "b p h e, h e d -> b p h d")',
+                'return -einops.einsum(z, W_O, "b p h e, h e d -> b p h d")',
+            ),
+            "values are off",
+        ),
+        (
+            "head 0's W_O for every head",
+            (
+                'einops.einsum(z, W_O, "b p h e, h e d -> b p h d")',
+                'einops.einsum(z, W_O[0], "b p h e, e d -> b p h d")',
+            ),
+            "values are off",
+        ),
     ],
     "attention_output": [
-        ("dropped bias", (' "b p h e, h e d -> b p d") + b_O', ' "b p h e, h e d -> b p d")'), "values are off"),
-        ("bias once per head", ('return einops.einsum(z, W_O, "b p h e, h e d -> b p d") + b_O', 'return (einops.einsum(z, W_O, "b p h e, h e d -> b p h d") + b_O).sum(2)'), "values are off"),
-        ("mean over heads", ('return einops.einsum(z, W_O, "b p h e, h e d -> b p d") + b_O', 'return einops.einsum(z, W_O, "b p h e, h e d -> b p h d").mean(2) + b_O'), "values are off"),
+        (
+            "dropped bias",
+            (' "b p h e, h e d -> b p d") + b_O', ' "b p h e, h e d -> b p d")'),
+            "values are off",
+        ),
+        (
+            "bias once per head",
+            (
+                'return einops.einsum(z, W_O, "b p h e, h e d -> b p d") + b_O',
+                'return (einops.einsum(z, W_O, "b p h e, h e d -> b p h d") + b_O).sum(2)',
+            ),
+            "values are off",
+        ),
+        (
+            "mean over heads",
+            (
+                'return einops.einsum(z, W_O, "b p h e, h e d -> b p d") + b_O',
+                'return einops.einsum(z, W_O, "b p h e, h e d -> b p h d").mean(2) + b_O',
+            ),
+            "values are off",
+        ),
     ],
 }
 
@@ -84,10 +128,22 @@ def test_every_exercise_has_at_least_two_mutations():
 
 
 HOSTILE = {
-    "infinite loop": ("    ### BEGIN SOLUTION\n    q = ", "    while True:\n        pass\n    q = ", "timed out"),
-    "os._exit": ("    ### BEGIN SOLUTION\n    q = ", "    import os; os._exit(0)\n    q = ", "ended the grading process"),
+    "infinite loop": (
+        "    ### BEGIN SOLUTION\n    q = ",
+        "    while True:\n        pass\n    q = ",
+        "timed out",
+    ),
+    "os._exit": (
+        "    ### BEGIN SOLUTION\n    q = ",
+        "    import os; os._exit(0)\n    q = ",
+        "ended the grading process",
+    ),
     "sys.exit": ("    ### BEGIN SOLUTION\n    q = ", "    import sys; sys.exit(0)\n    q = ", "SystemExit"),
-    "30 GB allocation": ("    ### BEGIN SOLUTION\n    q = ", "    big = torch.ones(30 * 2**30 // 8, dtype=torch.float64)\n    q = ", "memory"),
+    "30 GB allocation": (
+        "    ### BEGIN SOLUTION\n    q = ",
+        "    big = torch.ones(30 * 2**30 // 8, dtype=torch.float64)\n    q = ",
+        "memory",
+    ),
     "patched comparisons": (
         "    ### BEGIN SOLUTION\n    q = ",
         "    torch.allclose = lambda *a, **k: True\n    torch.testing.assert_close = lambda *a, **k: None\n"
@@ -99,8 +155,16 @@ HOSTILE = {
         "    from solutions.residual_stream import attention_pattern as ref\n    return ref(x, W_Q, b_Q, W_K, b_K)\n    q = ",
         "imports `solutions`",
     ),
-    "wrong dtype": ("    return scores.masked_fill", "    return scores.double().masked_fill", "expected dtype torch.float32"),
-    "input mutated in place": ("    ### BEGIN SOLUTION\n    q = ", "    x.mul_(1.0).add_(1e-3)\n    q = ", "changed its input `x` in place"),
+    "wrong dtype": (
+        "    return scores.masked_fill",
+        "    return scores.double().masked_fill",
+        "expected dtype torch.float32",
+    ),
+    "input mutated in place": (
+        "    ### BEGIN SOLUTION\n    q = ",
+        "    x.mul_(1.0).add_(1e-3)\n    q = ",
+        "changed its input `x` in place",
+    ),
 }
 
 
@@ -115,7 +179,9 @@ def test_hostile_submission_costs_only_its_exercise(tmp_path, label):
 
 
 def test_a_module_level_import_of_solutions_scores_zero_everywhere(tmp_path):
-    path = variant(tmp_path, prelude="import importlib\n_ref = importlib.import_module('solutions.residual_stream')\n")
+    path = variant(
+        tmp_path, prelude="import importlib\n_ref = importlib.import_module('solutions.residual_stream')\n"
+    )
     results, chapter = grade(path)
     assert chapter.error and "imports `solutions`" in chapter.error
     assert all(r.points == 0 for r in results.values())
@@ -123,8 +189,13 @@ def test_a_module_level_import_of_solutions_scores_zero_everywhere(tmp_path):
 
 def test_the_import_of_solutions_is_also_blocked_at_run_time(tmp_path):
     hidden = "__import__('sol' + 'utions.residual_stream')"  # invisible to the static scan
-    path = variant(tmp_path, ("    ### BEGIN SOLUTION\n    return einops.einsum(z, W_O, \"b p h e, h e d -> b p h d\")",
-                              f"    ### BEGIN SOLUTION\n    return {hidden}.head_results(z, W_O)"))
+    path = variant(
+        tmp_path,
+        (
+            '    ### BEGIN SOLUTION\n    return einops.einsum(z, W_O, "b p h e, h e d -> b p h d")',
+            f"    ### BEGIN SOLUTION\n    return {hidden}.head_results(z, W_O)",
+        ),
+    )
     results, _ = grade(path, only=["head_results"])
     assert results["head_results"].status == "failed"
     assert "does not let graded code import `solutions`" in "\n".join(results["head_results"].messages)
@@ -138,9 +209,12 @@ def test_a_syntax_error_names_the_file_and_line(tmp_path):
 
 
 def test_wrong_device_is_reported():
-    case = framework.cases(framework.SHAPES and __import__("autograder.checks.residual_stream", fromlist=["CHECKS"]).CHECKS[1], ["cpu"])[0]
+    """A GPU is not always at hand, so this one is tested on the comparison itself."""
     import torch
 
+    from autograder.checks.residual_stream import CHECKS
+
+    case = framework.cases(CHECKS[1], ["cpu"])[0]
     out = torch.zeros(2, 5, 3, 8, dtype=torch.float32)
     meta = {"kind": "tensor", "dtype": "torch.float32", "device": "cuda:0"}
     problem = framework.compare(out, out, meta, case)
@@ -148,24 +222,44 @@ def test_wrong_device_is_reported():
 
 
 def test_course_check_from_any_directory(tmp_path, user_env):
-    ok = subprocess.run(["course", "check", "--impl", "solutions"], cwd=tmp_path, capture_output=True, text=True, env=user_env)
+    ok = subprocess.run(
+        ["course", "check", "--impl", "solutions"], cwd=tmp_path, capture_output=True, text=True, env=user_env
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "3 of 3 exercises passed" in ok.stdout
-    todo = subprocess.run(["course", "check", "residual_stream", "--json"], cwd=tmp_path, capture_output=True, text=True, env=user_env)
+    todo = subprocess.run(
+        ["course", "check", "residual_stream", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=user_env,
+    )
     assert todo.returncode == 1
     import json
 
     statuses = {e["status"] for ch in json.loads(todo.stdout) for e in ch["exercises"]}
     assert statuses == {"not attempted"}
-    bad = subprocess.run(["course", "check", "chapter_nine"], cwd=tmp_path, capture_output=True, text=True, env=user_env)
+    bad = subprocess.run(
+        ["course", "check", "chapter_nine"], cwd=tmp_path, capture_output=True, text=True, env=user_env
+    )
     assert bad.returncode == 1 and "no chapter named 'chapter_nine'" in bad.stderr
 
 
 def test_pytest_grades_too(user_env):
     root = Path(__file__).resolve().parent.parent
-    ok = subprocess.run(["pytest", "-q", "-p", "no:cacheprovider", str(root / "autograder"), "--impl", "solutions"],
-                        capture_output=True, text=True, env=user_env, cwd=root)
+    ok = subprocess.run(
+        ["pytest", "-q", "-p", "no:cacheprovider", str(root / "autograder"), "--impl", "solutions"],
+        capture_output=True,
+        text=True,
+        env=user_env,
+        cwd=root,
+    )
     assert ok.returncode == 0 and "3 passed" in ok.stdout, ok.stdout
-    todo = subprocess.run(["pytest", "-q", "-p", "no:cacheprovider", str(root / "autograder")],
-                          capture_output=True, text=True, env=user_env, cwd=root)
+    todo = subprocess.run(
+        ["pytest", "-q", "-p", "no:cacheprovider", str(root / "autograder")],
+        capture_output=True,
+        text=True,
+        env=user_env,
+        cwd=root,
+    )
     assert todo.returncode == 1 and "not attempted yet" in todo.stdout and "Traceback" not in todo.stdout

@@ -33,7 +33,9 @@ def test_every_exercise_has_a_stub_a_check_and_a_card(slug):
         assert str(inspect.signature(stub_fn)) == str(inspect.signature(fn))
         assert stub_fn.__doc__ == fn.__doc__ and len(fn.__doc__) > 80
         hints = typing.get_type_hints(fn)
-        assert "return" in hints and all("jaxtyping" in repr(h) or h in (int, float) for h in hints.values()), hints
+        assert "return" in hints and all(
+            "jaxtyping" in repr(h) or h in (int, float) for h in hints.values()
+        ), hints
         with pytest.raises(NotImplementedError, match=rf"{slug}.{name}: not attempted yet. See the docs"):
             stub_fn(*[None] * len(inspect.signature(fn).parameters))
         card = fn.__exercise__
@@ -73,5 +75,7 @@ def test_an_untouched_stub_from_an_older_build_is_replaced(tmp_path):
 def test_exercises_build_cli_on_an_unknown_chapter(user_env):
     import subprocess
 
-    out = subprocess.run(["course", "exercises", "build", "nope"], capture_output=True, text=True, env=user_env)
+    out = subprocess.run(
+        ["course", "exercises", "build", "nope"], capture_output=True, text=True, env=user_env
+    )
     assert out.returncode == 1 and "no chapter named 'nope'" in out.stderr and "residual_stream" in out.stderr

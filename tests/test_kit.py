@@ -2,10 +2,8 @@
 fresh virtual environment."""
 
 import importlib
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -50,11 +48,13 @@ def test_a_kit_installs_in_a_fresh_venv_and_grades_without_solutions(tmp_path, u
     elsewhere.mkdir()
 
     def check():
-        return subprocess.run([course, "check", "residual_stream"], capture_output=True, text=True,
-                              env=user_env, cwd=elsewhere)
+        return subprocess.run(
+            [course, "check", "residual_stream"], capture_output=True, text=True, env=user_env, cwd=elsewhere
+        )
 
-    no_solutions = subprocess.run([str(venv / "bin" / "python"), "-c", "import solutions"], capture_output=True,
-                                  cwd=elsewhere)
+    no_solutions = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import solutions"], capture_output=True, cwd=elsewhere
+    )
     assert no_solutions.returncode != 0
     todo = check()
     assert todo.returncode == 1 and "3 not attempted" in todo.stdout, todo.stdout + todo.stderr

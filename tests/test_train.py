@@ -34,7 +34,12 @@ def test_saved_run_loads_back(streams, tmp_path):
     model = zoo.load_checkpoint(tmp_path)
     tokens = torch.randint(0, 2048, (2, 16))
     torch.testing.assert_close(model(tokens), result.model(tokens))
-    assert {p.name for p in tmp_path.iterdir()} >= {"model.safetensors", "config.json", "curve.json", "metrics.json"}
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "model.safetensors",
+        "config.json",
+        "curve.json",
+        "metrics.json",
+    }
 
 
 def test_zoo_0l_is_regenerated_exactly(streams, tmp_path):

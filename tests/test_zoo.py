@@ -100,8 +100,9 @@ def test_altered_checkpoint_names_the_file(zoo_copy):
 
 def test_missing_or_mismatched_files(zoo_copy):
     path, sha = zoo_copy
-    (path / "config.json").write_text('{"model": {"n_layers": 2, "d_model": 64, "n_heads": 4, '
-                                      '"d_head": 16, "d_vocab": 2048, "n_ctx": 128}}')
+    (path / "config.json").write_text(
+        '{"model": {"n_layers": 2, "d_model": 64, "n_heads": 4, "d_head": 16, "d_vocab": 2048, "n_ctx": 128}}'
+    )
     with pytest.raises(CheckpointError, match="does not match"):
         zoo.load_checkpoint(path, sha)
     (path / zoo.WEIGHTS).unlink()

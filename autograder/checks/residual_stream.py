@@ -29,12 +29,20 @@ def _heads_and_bias(s: Shape, g: torch.Generator) -> dict:
 
 def rows_sum_to_one(inputs, pattern):
     err = (pattern.double().sum(-1) - 1).abs().max()
-    return f"each row of the pattern must sum to 1 (softmax over keys); off by up to {err:.3g}" if err > 1e-4 else None
+    return (
+        f"each row of the pattern must sum to 1 (softmax over keys); off by up to {err:.3g}"
+        if err > 1e-4
+        else None
+    )
 
 
 def causal(inputs, pattern):
     future = pattern.double().triu(diagonal=1).abs().max()
-    return f"a query attends to a later key with weight {future:.3g}; the mask must zero every j > i" if future > 0 else None
+    return (
+        f"a query attends to a later key with weight {future:.3g}; the mask must zero every j > i"
+        if future > 0
+        else None
+    )
 
 
 def sum_of_heads_is_concat_then_project(inputs, out):
