@@ -29,6 +29,8 @@ class Shape:
     head: int = 3
     d_model: int = 8
     d_head: int = 4
+    d_vocab: int = 11
+    n_layers: int = 2
     hidden: bool = False  # extra seeds, hidden from learners in nbgrader
 
 
@@ -40,8 +42,9 @@ SHAPES = (
     Shape("one head", 3, head=1),
     Shape("d_head 1", 4, d_head=1),
     Shape("sequence length 1", 5, pos=1),
-    Shape("hidden seed 6", 6, batch=2, pos=9, head=4, d_model=12, d_head=5, hidden=True),
-    Shape("hidden seed 7", 7, batch=1, pos=4, head=2, d_model=5, d_head=2, hidden=True),
+    Shape("one layer", 6, n_layers=1),
+    Shape("hidden seed 7", 7, batch=2, pos=9, head=4, d_model=12, d_head=5, d_vocab=17, hidden=True),
+    Shape("hidden seed 8", 8, batch=1, pos=4, head=2, d_model=5, d_head=2, n_layers=3, hidden=True),
 )
 
 #: An invariant gets the inputs and the learner's output and returns a complaint or None.

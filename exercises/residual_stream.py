@@ -1,4 +1,4 @@
-# stub-sha256: 53b4180ea3d94b47bd12c90a9075ed7345c81c8bc24cff80116e64982ff982b1
+# stub-sha256: d4bc31dc7a3350ed59e8e5e5e7243725077ee8d18626c04b186400d8e0ba2052
 # Generated from solutions/residual_stream.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "The residual stream and independent heads".
@@ -13,10 +13,27 @@ import math
 
 import einops
 import torch
-from jaxtyping import Float
+from jaxtyping import Float, Int
 from torch import Tensor
 
 from course.exercise import exercise
+
+
+@exercise(difficulty=1, importance=4, minutes=5)
+def embed(
+    tokens: Int[Tensor, "batch pos"],
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_pos: Float[Tensor, "n_ctx d_model"],
+) -> Float[Tensor, "batch pos d_model"]:
+    """The residual stream before the first layer, with standard positions:
+
+    x_0 = W_E[t_i] + W_pos[i] at position i holding token t_i.
+
+    Token i's row of W_E is its embedding; W_pos has a row per position up to
+    n_ctx, of which a sequence uses the first pos.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('residual_stream.embed: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#embed')
 
 
 @exercise(difficulty=2, importance=5, minutes=15)
@@ -67,3 +84,59 @@ def attention_output(
     """
     # YOUR CODE HERE
     raise NotImplementedError('residual_stream.attention_output: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attention_output')
+
+
+@exercise(difficulty=2, importance=4, minutes=10)
+def attention_output_concat(
+    z: Float[Tensor, "batch pos head d_head"],
+    W_O: Float[Tensor, "head d_head d_model"],
+    b_O: Float[Tensor, "d_model"],
+) -> Float[Tensor, "batch pos d_model"]:
+    """The same output as ``attention_output``, computed the way it is usually written:
+    concatenate the heads' r^h into one vector of length head·d_head and multiply it
+    by W_O stacked into a (head·d_head) × d_model matrix,
+
+    W_O^H [r^{h_1}; r^{h_2}; …] + b_O.
+
+    That the two agree is the paper's first observation: the concatenation hides
+    heads that act independently and add their results.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('residual_stream.attention_output_concat: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attention_output_concat')
+
+
+@exercise(difficulty=2, importance=5, minutes=15)
+def residual_components(
+    embed: Float[Tensor, "batch pos d_model"],
+    pos_embed: Float[Tensor, "batch pos d_model"],
+    results: Float[Tensor, "layer batch pos head d_model"],
+    b_O: Float[Tensor, "layer d_model"],
+) -> Float[Tensor, "component batch pos d_model"]:
+    """The final residual stream split into what each component wrote:
+
+    x_final = embed + pos_embed + Σ_layers Σ_heads r^{l,h} W_O^{l,h} + Σ_layers b_O^l.
+
+    Return the components in this order: the token embedding, the positional
+    embedding, every head's result (layer 0's heads first), and one last component
+    holding the sum of the layers' biases b_O. They sum to the residual stream.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('residual_stream.residual_components: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#residual_components')
+
+
+@exercise(difficulty=2, importance=5, minutes=15)
+def logit_attribution(
+    components: Float[Tensor, "component batch pos d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    tokens: Int[Tensor, "batch pos"],
+) -> Float[Tensor, "component batch pos_minus_1"]:
+    """Direct logit attribution: how much each component adds to the logit of the
+    correct next token. At position i the correct token is t_{i+1}, so
+
+    DLA[c, b, i] = components[c, b, i] · W_U[:, t_{b, i+1}]   for i < pos − 1.
+
+    The unembedding is linear, so the attributions sum over components to the
+    logit of the correct token, minus b_U.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('residual_stream.logit_attribution: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#logit_attribution')

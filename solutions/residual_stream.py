@@ -10,10 +10,28 @@ import math
 
 import einops
 import torch
-from jaxtyping import Float
+from jaxtyping import Float, Int
 from torch import Tensor
 
 from course.exercise import exercise
+
+
+@exercise(difficulty=1, importance=4, minutes=5)
+def embed(
+    tokens: Int[Tensor, "batch pos"],
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_pos: Float[Tensor, "n_ctx d_model"],
+) -> Float[Tensor, "batch pos d_model"]:
+    """The residual stream before the first layer, with standard positions:
+
+    x_0 = W_E[t_i] + W_pos[i] at position i holding token t_i.
+
+    Token i's row of W_E is its embedding; W_pos has a row per position up to
+    n_ctx, of which a sequence uses the first pos.
+    """
+    ### BEGIN SOLUTION
+    return W_E[tokens] + W_pos[: tokens.shape[1]]
+    ### END SOLUTION
 
 
 @exercise(difficulty=2, importance=5, minutes=15)
@@ -71,4 +89,68 @@ def attention_output(
     """
     ### BEGIN SOLUTION
     return einops.einsum(z, W_O, "b p h e, h e d -> b p d") + b_O
+    ### END SOLUTION
+
+
+@exercise(difficulty=2, importance=4, minutes=10)
+def attention_output_concat(
+    z: Float[Tensor, "batch pos head d_head"],
+    W_O: Float[Tensor, "head d_head d_model"],
+    b_O: Float[Tensor, "d_model"],
+) -> Float[Tensor, "batch pos d_model"]:
+    """The same output as ``attention_output``, computed the way it is usually written:
+    concatenate the heads' r^h into one vector of length head·d_head and multiply it
+    by W_O stacked into a (head·d_head) × d_model matrix,
+
+    W_O^H [r^{h_1}; r^{h_2}; …] + b_O.
+
+    That the two agree is the paper's first observation: the concatenation hides
+    heads that act independently and add their results.
+    """
+    ### BEGIN SOLUTION
+    concat = einops.rearrange(z, "b p h e -> b p (h e)")
+    W_O_stacked = einops.rearrange(W_O, "h e d -> (h e) d")
+    return concat @ W_O_stacked + b_O
+    ### END SOLUTION
+
+
+@exercise(difficulty=2, importance=5, minutes=15)
+def residual_components(
+    embed: Float[Tensor, "batch pos d_model"],
+    pos_embed: Float[Tensor, "batch pos d_model"],
+    results: Float[Tensor, "layer batch pos head d_model"],
+    b_O: Float[Tensor, "layer d_model"],
+) -> Float[Tensor, "component batch pos d_model"]:
+    """The final residual stream split into what each component wrote:
+
+    x_final = embed + pos_embed + Σ_layers Σ_heads r^{l,h} W_O^{l,h} + Σ_layers b_O^l.
+
+    Return the components in this order: the token embedding, the positional
+    embedding, every head's result (layer 0's heads first), and one last component
+    holding the sum of the layers' biases b_O. They sum to the residual stream.
+    """
+    ### BEGIN SOLUTION
+    heads = einops.rearrange(results, "l b p h d -> (l h) b p d")
+    bias = einops.repeat(b_O.sum(0), "d -> 1 b p d", b=embed.shape[0], p=embed.shape[1])
+    return torch.cat([embed[None], pos_embed[None], heads, bias])
+    ### END SOLUTION
+
+
+@exercise(difficulty=2, importance=5, minutes=15)
+def logit_attribution(
+    components: Float[Tensor, "component batch pos d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    tokens: Int[Tensor, "batch pos"],
+) -> Float[Tensor, "component batch pos_minus_1"]:
+    """Direct logit attribution: how much each component adds to the logit of the
+    correct next token. At position i the correct token is t_{i+1}, so
+
+    DLA[c, b, i] = components[c, b, i] · W_U[:, t_{b, i+1}]   for i < pos − 1.
+
+    The unembedding is linear, so the attributions sum over components to the
+    logit of the correct token, minus b_U.
+    """
+    ### BEGIN SOLUTION
+    directions = W_U[:, tokens[:, 1:]]  # [d_model, batch, pos - 1]
+    return einops.einsum(components[:, :, :-1], directions, "c b p d, d b p -> c b p")
     ### END SOLUTION
