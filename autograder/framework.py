@@ -32,6 +32,7 @@ class Shape:
     d_vocab: int = 11
     n_layers: int = 2
     hidden: bool = False  # extra seeds, hidden from learners in nbgrader
+    zoo: str = ""  # a zoo model whose weights replace random ones
 
 
 #: Every check runs these: random seeds, then the edge cases.
@@ -73,6 +74,8 @@ class Case:
     @property
     def label(self) -> str:
         s = self.shape
+        if s.zoo:
+            return f"case '{s.name}' (batch {s.batch}, pos {s.pos}; {str(self.dtype).removeprefix('torch.')} on {self.device})"
         dims = f"batch {s.batch}, pos {s.pos}, {s.head} head{'s' * (s.head != 1)}, d_model {s.d_model}, d_head {s.d_head}"
         return f"case '{s.name}' ({dims}; {str(self.dtype).removeprefix('torch.')} on {self.device})"
 

@@ -1,4 +1,4 @@
-# stub-sha256: d4bc31dc7a3350ed59e8e5e5e7243725077ee8d18626c04b186400d8e0ba2052
+# stub-sha256: f647b398b971c368200ab4c53f5bec44b7edcaa32ff2958f935a89331023ac4a
 # Generated from solutions/residual_stream.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "The residual stream and independent heads".
@@ -103,6 +103,38 @@ def attention_output_concat(
     """
     # YOUR CODE HERE
     raise NotImplementedError('residual_stream.attention_output_concat: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attention_output_concat')
+
+
+@exercise(difficulty=3, importance=5, minutes=25)
+def attn_only_forward(
+    tokens: Int[Tensor, "batch pos"],
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_pos: Float[Tensor, "n_ctx d_model"],
+    W_Q: Float[Tensor, "layer head d_model d_head"],
+    b_Q: Float[Tensor, "layer head d_head"],
+    W_K: Float[Tensor, "layer head d_model d_head"],
+    b_K: Float[Tensor, "layer head d_head"],
+    W_V: Float[Tensor, "layer head d_model d_head"],
+    b_V: Float[Tensor, "layer head d_head"],
+    W_O: Float[Tensor, "layer head d_head d_model"],
+    b_O: Float[Tensor, "layer d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    b_U: Float[Tensor, "d_vocab"],
+    shortformer: bool,
+) -> Float[Tensor, "batch pos d_vocab"]:
+    """The whole attention-only transformer, built from your parts above:
+
+    x_0 = W_E[t] (+ W_pos with standard positions),
+    x_{l+1} = x_l + Σ_h A^{l,h} (x_l W_V^{l,h} + b_V^{l,h}) W_O^{l,h} + b_O^l,
+    logits = x_L W_U + b_U.
+
+    With ``shortformer`` positions, W_pos is not added to the residual stream but
+    to the input of queries and keys in every layer (values never see it), which
+    is how the zoo's models are built. The weights are stacked over layers, as
+    TransformerLens exposes them (``model.W_Q`` is [layer, head, d_model, d_head]).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('residual_stream.attn_only_forward: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attn_only_forward')
 
 
 @exercise(difficulty=2, importance=5, minutes=15)

@@ -114,6 +114,47 @@ def attention_output_concat(
     ### END SOLUTION
 
 
+@exercise(difficulty=3, importance=5, minutes=25)
+def attn_only_forward(
+    tokens: Int[Tensor, "batch pos"],
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_pos: Float[Tensor, "n_ctx d_model"],
+    W_Q: Float[Tensor, "layer head d_model d_head"],
+    b_Q: Float[Tensor, "layer head d_head"],
+    W_K: Float[Tensor, "layer head d_model d_head"],
+    b_K: Float[Tensor, "layer head d_head"],
+    W_V: Float[Tensor, "layer head d_model d_head"],
+    b_V: Float[Tensor, "layer head d_head"],
+    W_O: Float[Tensor, "layer head d_head d_model"],
+    b_O: Float[Tensor, "layer d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    b_U: Float[Tensor, "d_vocab"],
+    shortformer: bool,
+) -> Float[Tensor, "batch pos d_vocab"]:
+    """The whole attention-only transformer, built from your parts above:
+
+    x_0 = W_E[t] (+ W_pos with standard positions),
+    x_{l+1} = x_l + Σ_h A^{l,h} (x_l W_V^{l,h} + b_V^{l,h}) W_O^{l,h} + b_O^l,
+    logits = x_L W_U + b_U.
+
+    With ``shortformer`` positions, W_pos is not added to the residual stream but
+    to the input of queries and keys in every layer (values never see it), which
+    is how the zoo's models are built. The weights are stacked over layers, as
+    TransformerLens exposes them (``model.W_Q`` is [layer, head, d_model, d_head]).
+    """
+    ### BEGIN SOLUTION
+    pos = W_pos[: tokens.shape[1]]
+    x = W_E[tokens] if shortformer else embed(tokens, W_E, W_pos)
+    for l in range(W_Q.shape[0]):
+        x_qk = x + pos if shortformer else x
+        pattern = attention_pattern(x_qk, W_Q[l], b_Q[l], W_K[l], b_K[l])
+        v = einops.einsum(x, W_V[l], "b p d, h d e -> b p h e") + b_V[l]
+        z = einops.einsum(pattern, v, "b h q k, b k h e -> b q h e")
+        x = x + attention_output(z, W_O[l], b_O[l])
+    return x @ W_U + b_U
+    ### END SOLUTION
+
+
 @exercise(difficulty=2, importance=5, minutes=15)
 def residual_components(
     embed: Float[Tensor, "batch pos d_model"],

@@ -102,6 +102,11 @@ MUTATIONS = {
             "values are off",
         ),
     ],
+    "attn_only_forward": [
+        ("shortformer positions in the residual stream", ("x = W_E[tokens] if shortformer else embed(tokens, W_E, W_pos)", "x = embed(tokens, W_E, W_pos)"), "differ from course.model's"),
+        ("no residual connection", ("x = x + attention_output(z, W_O[l], b_O[l])", "x = attention_output(z, W_O[l], b_O[l])"), "differ from course.model's"),
+        ("values read positions", ('einops.einsum(x, W_V[l], "b p d, h d e -> b p h e")', 'einops.einsum(x_qk, W_V[l], "b p d, h d e -> b p h e")'), "differ from course.model's"),
+    ],
     "residual_components": [
         (
             "heads ordered head-major",
@@ -227,7 +232,8 @@ def test_hostile_submission_costs_only_its_exercise(tmp_path, label):
     hostile = results["attention_pattern"]
     assert hostile.status == "failed" and hostile.points == 0
     assert message in "\n".join(hostile.messages), hostile.messages
-    others = [r for name, r in results.items() if name != "attention_pattern"]
+    # attn_only_forward calls the learner's own attention_pattern, so it shares its fate.
+    others = [r for name, r in results.items() if name not in ("attention_pattern", "attn_only_forward")]
     assert all(r.status == "passed" for r in others), others
 
 

@@ -57,10 +57,10 @@ def test_a_kit_installs_in_a_fresh_venv_and_grades_without_solutions(tmp_path, u
     )
     assert no_solutions.returncode != 0
     todo = check()
-    assert todo.returncode == 1 and "0 failed, 7 not attempted" in todo.stdout, todo.stdout + todo.stderr
+    assert todo.returncode == 1 and "0 failed, 8 not attempted" in todo.stdout, todo.stdout + todo.stderr
 
     # The learner answers every exercise; the snapshots grade it.
     answer = module_file("solutions", "residual_stream").read_text()
     (kit / "exercises" / "residual_stream.py").write_text(answer)
     done = check()
-    assert done.returncode == 0 and "7 of 7 exercises passed" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 0 and "8 of 8 exercises passed" in done.stdout, done.stdout + done.stderr

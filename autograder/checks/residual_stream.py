@@ -3,7 +3,7 @@
 import einops
 import torch
 
-from autograder.framework import Check, Shape, randn
+from autograder.framework import SHAPES, Check, Shape, randn
 
 
 def _attention(s: Shape, g: torch.Generator) -> dict:
@@ -151,3 +151,63 @@ CHECKS = [
         hint="position i predicts token i+1: dot each component at i with W_U's column for tokens[:, i+1]",
     ),
 ]
+
+
+_WEIGHTS = ("W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "W_O", "b_O")
+
+
+def _model_inputs(s: Shape, g: torch.Generator) -> dict:
+    """Random weights with non-zero biases, standard positions on even seeds and
+    shortformer on odd ones; or a zoo model's own weights on text-like tokens."""
+    if s.zoo:
+        from course import zoo
+
+        model = zoo.load(s.zoo, dtype=torch.float64)
+        tokens = torch.randint(0, model.cfg.d_vocab, (s.batch, s.pos), generator=g)
+        weights = {name: getattr(model, name).detach() for name in ("W_E", "W_pos", *_WEIGHTS, "W_U", "b_U")}
+        return dict(tokens=tokens, **weights, shortformer=model.cfg.positional_embedding_type == "shortformer")
+    L, h, d, e, v = s.n_layers, s.head, s.d_model, s.d_head, s.d_vocab
+    return dict(
+        tokens=torch.randint(0, v, (s.batch, s.pos), generator=g),
+        W_E=randn(g, v, d),
+        W_pos=randn(g, s.pos + 2, d),
+        W_Q=randn(g, L, h, d, e, scale=d**-0.5), b_Q=randn(g, L, h, e),
+        W_K=randn(g, L, h, d, e, scale=d**-0.5), b_K=randn(g, L, h, e),
+        W_V=randn(g, L, h, d, e, scale=d**-0.5), b_V=randn(g, L, h, e),
+        W_O=randn(g, L, h, e, d, scale=(h * e) ** -0.5), b_O=randn(g, L, d),
+        W_U=randn(g, d, v, scale=d**-0.5), b_U=randn(g, v),
+        shortformer=s.seed % 2 == 1,
+    )  # fmt: skip
+
+
+def matches_course_model(inputs, logits):
+    """The course's own model, loaded with the same weights, is the ground truth."""
+    from course.model import AttnOnlyTransformer, ModelConfig
+
+    W_Q = inputs["W_Q"]
+    cfg = ModelConfig(
+        n_layers=W_Q.shape[0], d_model=W_Q.shape[2], n_heads=W_Q.shape[1], d_head=W_Q.shape[3],
+        d_vocab=inputs["W_E"].shape[0], n_ctx=inputs["W_pos"].shape[0],
+        positional_embedding_type="shortformer" if inputs["shortformer"] else "standard",
+    )  # fmt: skip
+    model = AttnOnlyTransformer(cfg, seed=None).double()
+    state = {"embed.W_E": inputs["W_E"], "pos_embed.W_pos": inputs["W_pos"], "unembed.W_U": inputs["W_U"],
+             "unembed.b_U": inputs["b_U"]}  # fmt: skip
+    state |= {f"blocks.{l}.attn.{n}": inputs[n][l] for l in range(cfg.n_layers) for n in _WEIGHTS}
+    model.load_state_dict({k: v.double() for k, v in state.items()})
+    with torch.no_grad():
+        err = (model(inputs["tokens"]) - logits.double()).abs().max()
+    return f"your logits differ from course.model's by {err:.3g}" if err > 1e-3 else None
+
+
+CHECKS.insert(
+    5,
+    Check(
+        "attn_only_forward",
+        _model_inputs,
+        invariants=(matches_course_model,),
+        hint="loop over layers adding each attention output to the residual stream; with shortformer, "
+        "add W_pos only to the queries' and keys' input",
+        shapes=(*SHAPES, Shape("the zoo's attn-only-2l", 9, batch=2, pos=24, zoo="attn-only-2l")),
+    ),
+)
