@@ -103,9 +103,27 @@ MUTATIONS = {
         ),
     ],
     "attn_only_forward": [
-        ("shortformer positions in the residual stream", ("x = W_E[tokens] if shortformer else embed(tokens, W_E, W_pos)", "x = embed(tokens, W_E, W_pos)"), "differ from course.model's"),
-        ("no residual connection", ("x = x + attention_output(z, W_O[l], b_O[l])", "x = attention_output(z, W_O[l], b_O[l])"), "differ from course.model's"),
-        ("values read positions", ('einops.einsum(x, W_V[l], "b p d, h d e -> b p h e")', 'einops.einsum(x_qk, W_V[l], "b p d, h d e -> b p h e")'), "differ from course.model's"),
+        (
+            "shortformer positions in the residual stream",
+            (
+                "x = W_E[tokens] if shortformer else embed(tokens, W_E, W_pos)",
+                "x = embed(tokens, W_E, W_pos)",
+            ),
+            "differ from course.model's",
+        ),
+        (
+            "no residual connection",
+            ("x = x + attention_output(z, W_O[l], b_O[l])", "x = attention_output(z, W_O[l], b_O[l])"),
+            "differ from course.model's",
+        ),
+        (
+            "values read positions",
+            (
+                'einops.einsum(x, W_V[l], "b p d, h d e -> b p h e")',
+                'einops.einsum(x_qk, W_V[l], "b p d, h d e -> b p h e")',
+            ),
+            "differ from course.model's",
+        ),
     ],
     "residual_components": [
         (

@@ -165,7 +165,9 @@ def _model_inputs(s: Shape, g: torch.Generator) -> dict:
         model = zoo.load(s.zoo, dtype=torch.float64)
         tokens = torch.randint(0, model.cfg.d_vocab, (s.batch, s.pos), generator=g)
         weights = {name: getattr(model, name).detach() for name in ("W_E", "W_pos", *_WEIGHTS, "W_U", "b_U")}
-        return dict(tokens=tokens, **weights, shortformer=model.cfg.positional_embedding_type == "shortformer")
+        return dict(
+            tokens=tokens, **weights, shortformer=model.cfg.positional_embedding_type == "shortformer"
+        )
     L, h, d, e, v = s.n_layers, s.head, s.d_model, s.d_head, s.d_vocab
     return dict(
         tokens=torch.randint(0, v, (s.batch, s.pos), generator=g),
