@@ -45,18 +45,19 @@ def causal(inputs, pattern):
     )
 
 
-def sum_of_heads_is_concat_then_project(inputs, out):
-    """W_O^H [r^{h1}; r^{h2}; …] + b_O, computed by concatenating."""
+def _concat_then_project(inputs):
+    """W_O^H [r^{h1}; r^{h2}; …], computed the grader's own way: by concatenating."""
     z, W_O = inputs["z"].double(), inputs["W_O"].double()
-    concat = einops.rearrange(z, "b p h e -> b p (h e)") @ einops.rearrange(W_O, "h e d -> (h e) d")
-    err = (out.double() - concat - inputs["b_O"].double()).abs().max()
+    return einops.rearrange(z, "b p h e -> b p (h e)") @ einops.rearrange(W_O, "h e d -> (h e) d")
+
+
+def sum_of_heads_is_concat_then_project(inputs, out):
+    err = (out.double() - _concat_then_project(inputs) - inputs["b_O"].double()).abs().max()
     return f"your output differs from concatenate-then-project by {err:.3g}" if err > 1e-3 else None
 
 
 def results_sum_to_concat_then_project(inputs, out):
-    z, W_O = inputs["z"].double(), inputs["W_O"].double()
-    concat = einops.rearrange(z, "b p h e -> b p (h e)") @ einops.rearrange(W_O, "h e d -> (h e) d")
-    err = (out.double().sum(2) - concat).abs().max()
+    err = (out.double().sum(2) - _concat_then_project(inputs)).abs().max()
     return f"the head results do not sum to the layer output (off by {err:.3g})" if err > 1e-3 else None
 
 
