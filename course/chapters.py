@@ -22,6 +22,7 @@ CHAPTERS: dict[str, Chapter] = {
     c.slug: c
     for c in [
         Chapter("residual_stream", "The residual stream and independent heads"),
+        Chapter("zero_layer", "Zero-layer transformers are bigram models"),
     ]
 }
 

@@ -1,6 +1,7 @@
 """The grader: passes the references, reads stubs as not attempted, fails planted
 wrong answers with a relevant message, and survives hostile submissions."""
 
+import importlib
 import subprocess
 from pathlib import Path
 
@@ -9,14 +10,15 @@ import pytest
 from autograder import framework, runner
 from autograder.checks.residual_stream import CHECKS
 from autograder.paths import module_file
+from course.chapters import CHAPTERS
 
-SOLUTION = module_file("solutions", "residual_stream").read_text()
 N = len(CHECKS)  # exercises in the chapter
+N_ALL = sum(len(importlib.import_module(f"autograder.checks.{c}").CHECKS) for c in CHAPTERS)
 
 
-def variant(tmp_path: Path, *edits: tuple[str, str], prelude: str = "") -> Path:
+def variant(tmp_path: Path, *edits: tuple[str, str], prelude: str = "", chapter="residual_stream") -> Path:
     """A copy of the reference with textual edits, written as a learner's file."""
-    text = SOLUTION
+    text = module_file("solutions", chapter).read_text()
     for old, new in edits:
         assert old in text, old
         text = text.replace(old, new, 1)
@@ -25,8 +27,8 @@ def variant(tmp_path: Path, *edits: tuple[str, str], prelude: str = "") -> Path:
     return path
 
 
-def grade(path, only=None, **kw):
-    result = runner.grade_chapter("residual_stream", path=path, only=only, **kw)
+def grade(path, only=None, chapter="residual_stream", **kw):
+    result = runner.grade_chapter(chapter, path=path, only=only, **kw)
     return {r.exercise: r for r in result.exercises}, result
 
 
@@ -183,13 +185,71 @@ MUTATIONS = {
 }
 
 
+ZERO_LAYER_MUTATIONS = {
+    "bigram_counts": [
+        (
+            "transposed",
+            ("tokens[:-1] * d_vocab + tokens[1:]", "tokens[1:] * d_vocab + tokens[:-1]"),
+            "values are off",
+        ),
+        (
+            "pairs two apart",
+            ("tokens[:-1] * d_vocab + tokens[1:]", "tokens[:-2] * d_vocab + tokens[2:]"),
+            "pairs",
+        ),
+    ],
+    "bigram_log_probs": [
+        (
+            "normalised over the current token",
+            ("smoothed.sum(dim=-1, keepdim=True)", "smoothed.sum(dim=0, keepdim=True)"),
+            "must be a distribution",
+        ),
+        (
+            "smoothing left out of the total",
+            (
+                "(smoothed / smoothed.sum(dim=-1, keepdim=True))",
+                "(smoothed / counts.sum(dim=-1, keepdim=True))",
+            ),
+            "must be a distribution",
+        ),
+    ],
+    "zero_layer_logits": [
+        ("transposed table", ("return W_E @ W_U + b_U", "return W_U.T @ W_E.T + b_U"), "values are off"),
+        ("dropped bias", ("return W_E @ W_U + b_U", "return W_E @ W_U"), "values are off"),
+    ],
+    "table_cross_entropy": [
+        (
+            "softmax over the current token",
+            ("table.log_softmax(dim=-1)", "table.log_softmax(dim=0)"),
+            "values are off",
+        ),
+        (
+            "predicting the previous token",
+            ("log_probs[tokens[:-1], tokens[1:]]", "log_probs[tokens[1:], tokens[:-1]]"),
+            "values are off",
+        ),
+        (
+            "sum instead of mean",
+            ("-log_probs[tokens[:-1], tokens[1:]].mean()", "-log_probs[tokens[:-1], tokens[1:]].sum()"),
+            "values are off",
+        ),
+    ],
+}
+ALL_MUTATIONS = {"residual_stream": MUTATIONS, "zero_layer": ZERO_LAYER_MUTATIONS}
+
+
 @pytest.mark.parametrize(
-    "exercise, label, edit, message",
-    [(ex, label, edit, msg) for ex, ms in MUTATIONS.items() for label, edit, msg in ms],
-    ids=[f"{ex}-{label}" for ex, ms in MUTATIONS.items() for label, *_ in ms],
+    "chapter, exercise, label, edit, message",
+    [
+        (c, ex, label, edit, msg)
+        for c, m in ALL_MUTATIONS.items()
+        for ex, ms in m.items()
+        for label, edit, msg in ms
+    ],
+    ids=[f"{c}.{ex}-{label}" for c, m in ALL_MUTATIONS.items() for ex, ms in m.items() for label, *_ in ms],
 )
-def test_planted_mistakes_fail_with_a_relevant_message(tmp_path, exercise, label, edit, message):
-    results, _ = grade(variant(tmp_path, edit), only=[exercise])
+def test_planted_mistakes_fail_with_a_relevant_message(tmp_path, chapter, exercise, label, edit, message):
+    results, _ = grade(variant(tmp_path, edit, chapter=chapter), only=[exercise], chapter=chapter)
     r = results[exercise]
     text = "\n".join(r.messages)
     assert r.status == "failed" and r.points == 0, label
@@ -198,8 +258,10 @@ def test_planted_mistakes_fail_with_a_relevant_message(tmp_path, exercise, label
     assert "case '" in text and "on cpu" in text  # names the input case, dtype and device
 
 
-def test_every_exercise_has_at_least_two_mutations():
-    assert all(len(MUTATIONS[c.exercise]) >= 2 for c in CHECKS)
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_exercise_has_at_least_two_mutations(chapter):
+    checks = importlib.import_module(f"autograder.checks.{chapter}").CHECKS
+    assert all(len(ALL_MUTATIONS[chapter][c.exercise]) >= 2 for c in checks)
 
 
 HOSTILE = {
@@ -301,7 +363,7 @@ def test_course_check_from_any_directory(tmp_path, user_env):
         ["course", "check", "--impl", "solutions"], cwd=tmp_path, capture_output=True, text=True, env=user_env
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert f"{N} of {N} exercises passed" in ok.stdout
+    assert f"{N_ALL} of {N_ALL} exercises passed" in ok.stdout
     todo = subprocess.run(
         ["course", "check", "residual_stream", "--json"],
         cwd=tmp_path,
@@ -329,7 +391,7 @@ def test_pytest_grades_too(user_env):
         env=user_env,
         cwd=root,
     )
-    assert ok.returncode == 0 and f"{N} passed" in ok.stdout, ok.stdout
+    assert ok.returncode == 0 and f"{N_ALL} passed" in ok.stdout, ok.stdout
     todo = subprocess.run(
         ["pytest", "-q", "-p", "no:cacheprovider", str(root / "autograder")],
         capture_output=True,

@@ -1,0 +1,63 @@
+"""Checks for chapter "Zero-layer transformers are bigram models"."""
+
+import torch
+
+from autograder.framework import Check, Shape, randn
+
+
+def _stream(s: Shape, g: torch.Generator) -> torch.Tensor:
+    return torch.randint(0, s.d_vocab, (s.batch * s.pos,), generator=g)
+
+
+def _counts_inputs(s: Shape, g: torch.Generator) -> dict:
+    return dict(tokens=_stream(s, g), d_vocab=s.d_vocab)
+
+
+def _log_prob_inputs(s: Shape, g: torch.Generator) -> dict:
+    counts = torch.randint(0, 6, (s.d_vocab, s.d_vocab), generator=g).double()
+    counts[0] = 0  # a token never seen: only smoothing gives it a distribution
+    return dict(counts=counts, alpha=0.5 + s.seed / 4)
+
+
+def _table_inputs(s: Shape, g: torch.Generator) -> dict:
+    return dict(
+        W_E=randn(g, s.d_vocab, s.d_model),
+        W_U=randn(g, s.d_model, s.d_vocab, scale=s.d_model**-0.5),
+        b_U=randn(g, s.d_vocab),
+    )
+
+
+def _cross_entropy_inputs(s: Shape, g: torch.Generator) -> dict:
+    tokens = torch.randint(0, s.d_vocab, (s.batch * s.pos + 1,), generator=g)
+    return dict(table=randn(g, s.d_vocab, s.d_vocab, scale=2.0), tokens=tokens)
+
+
+def counts_add_up(inputs, counts):
+    n = len(inputs["tokens"])
+    total = int(counts.sum())
+    return (
+        None
+        if total == max(n - 1, 0)
+        else f"the counts add up to {total}, but a stream of {n} tokens has {max(n - 1, 0)} pairs"
+    )
+
+
+def rows_are_distributions(inputs, log_probs):
+    err = (log_probs.double().exp().sum(-1) - 1).abs().max()
+    return (
+        f"each row (a current token) must be a distribution over next tokens; its probabilities sum to 1 ± {err:.3g}"
+        if err > 1e-4
+        else None
+    )
+
+
+CHECKS = [
+    Check("bigram_counts", _counts_inputs, invariants=(counts_add_up,),
+          hint="pair each token with the one after it; rows are the current token, columns the next"),
+    Check("bigram_log_probs", _log_prob_inputs, invariants=(rows_are_distributions,),
+          hint="add α to every count, then normalise each row (over the next token)"),
+    Check("zero_layer_logits", _table_inputs,
+          hint="row a is the logits after token a: W_E[a] @ W_U + b_U"),
+    Check("table_cross_entropy", _cross_entropy_inputs,
+          hint="log-softmax each row, then average −log p of the actual next token over the n − 1 pairs"),
+]  # fmt: skip
