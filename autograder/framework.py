@@ -62,6 +62,9 @@ class Check:
     invariants: tuple[Invariant, ...] = ()
     hint: str = ""
     shapes: tuple[Shape, ...] = SHAPES
+    #: Maps an output to what is compared, where the answer is not unique: the product
+    #: of two factors, say. Structure (types, shapes, dtypes, devices) is checked first.
+    canonical: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -100,21 +103,24 @@ def randn(g: torch.Generator, *shape: int, scale: float = 1.0) -> Tensor:
     return torch.randn(shape, generator=g, dtype=torch.float64) * scale
 
 
-def compare(expected, got, meta: dict, case: Case) -> str | None:
-    """None if ``got`` matches ``expected``; otherwise what differs, most useful first."""
+def compare(expected, got, meta: dict, case: Case, values: bool = True) -> str | None:
+    """None if ``got`` matches ``expected``; otherwise what differs, most useful first.
+    With ``values`` false, only the structure is compared."""
     if isinstance(expected, (tuple, list)):
         if meta.get("kind") not in ("tuple", "list") or len(got) != len(expected):
             return f"expected a tuple of {len(expected)} values, got {_kind(meta)}"
         for i, (e, g, m) in enumerate(zip(expected, got, meta["items"])):
-            problem = compare(e, g, m, case)
+            problem = compare(e, g, m, case, values)
             if problem:
                 return f"item {i} of the returned tuple: {problem}"
         return None
     if isinstance(expected, Tensor):
-        return _compare_tensor(expected, got, meta, case)
+        return _compare_tensor(expected, got, meta, case, values)
     if isinstance(expected, (int, float)):
         if meta.get("kind") not in ("int", "float", "bool"):
             return f"expected a number, got {_kind(meta)}"
+        if not values:
+            return None
         rtol, atol = TOLERANCES[case.dtype]
         if not math.isclose(got, expected, rel_tol=rtol, abs_tol=atol):
             return f"expected {expected:.6g}, got {got:.6g}"
@@ -126,7 +132,7 @@ def _kind(meta: dict) -> str:
     return meta.get("type", meta.get("kind", "nothing"))
 
 
-def _compare_tensor(expected: Tensor, got, meta: dict, case: Case) -> str | None:
+def _compare_tensor(expected: Tensor, got, meta: dict, case: Case, values: bool = True) -> str | None:
     if meta.get("kind") != "tensor":
         return f"expected a tensor, got {_kind(meta)}"
     if tuple(got.shape) != tuple(expected.shape):
@@ -136,6 +142,8 @@ def _compare_tensor(expected: Tensor, got, meta: dict, case: Case) -> str | None
         return f"expected dtype {want_dtype} (the inputs' dtype), got {meta['dtype']}"
     if meta["device"].split(":")[0] != case.device.split(":")[0]:
         return f"expected the output on {case.device} (the inputs' device), got it on {meta['device']}"
+    if not values:
+        return None
     rtol, atol = TOLERANCES[case.dtype]
     e, g = expected.double(), got.double()
     both_inf = torch.isinf(e) & (e == g)

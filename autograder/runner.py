@@ -239,12 +239,15 @@ def _problem(check, expected, case, reply) -> str | None:
     mutated = framework.mutated_inputs(case, reply["inputs_after"])
     if mutated:
         return mutated
-    problem = framework.compare(expected, reply["output"], reply["meta"], case)
-    if (
-        problem
-        and reply["meta"].get("kind") == "tensor"
-        and tuple(reply["output"].shape) == tuple(expected.shape)
-    ):
+    got, meta = reply["output"], reply["meta"]
+    if check.canonical:
+        problem = framework.compare(expected, got, meta, case, values=False)
+        if problem:
+            return problem
+        expected, got = check.canonical(expected), check.canonical(got)
+        meta = {"kind": "tensor", "dtype": str(expected.dtype), "device": case.device}
+    problem = framework.compare(expected, got, meta, case)
+    if problem and meta.get("kind") == "tensor" and tuple(got.shape) == tuple(expected.shape):
         # Right shape, wrong values: an invariant, when one is broken, says why.
         for invariant in check.invariants:
             complaint = invariant(case.kwargs, reply["output"])

@@ -1,4 +1,4 @@
-# stub-sha256: 8e911bd7d16868828f486b458688317dca1ad5acdd580ddb285a1da729d8505f
+# stub-sha256: 4969c971cc2ccd472d53e84bfdc7d7aa8ab3e3c910936e081fb4aa068ae31567
 # Generated from solutions/zero_layer.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Zero-layer transformers are bigram models".
@@ -73,3 +73,52 @@ def table_cross_entropy(
     """
     # YOUR CODE HERE
     raise NotImplementedError('zero_layer.table_cross_entropy: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#table_cross_entropy')
+
+
+@exercise(difficulty=1, importance=3, minutes=5)
+def gap_closed(
+    unigram_ce: Float[Tensor, ""], model_ce: Float[Tensor, ""], bigram_ce: Float[Tensor, ""]
+) -> Float[Tensor, ""]:
+    """The share of the unigram → bigram gap that a model closes:
+
+    (H_unigram − H_model) / (H_unigram − H_bigram).
+
+    0 means the model knows no more than token frequencies; 1 means it predicts as
+    well as the counted bigrams (it can exceed 1 on held-out text, where counts overfit).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('zero_layer.gap_closed: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#gap_closed')
+
+
+@exercise(difficulty=3, importance=4, minutes=20)
+def best_rank_k(
+    log_probs: Float[Tensor, "d_vocab d_vocab"], k: int
+) -> tuple[Float[Tensor, "d_vocab k"], Float[Tensor, "k d_vocab"]]:
+    """The best rank-k approximation of a matrix, as factors A [d_vocab, k] and
+    B [k, d_vocab] with A @ B closest to it in Frobenius norm (Eckart–Young):
+
+    M = U S Vᵀ  ⇒  A = U_{:, :k} S_{:k},  B = Vᵀ_{:k, :}.
+
+    A zero-layer model is at best this, with k = d_model: W_E plays A and W_U plays B.
+    Only the product is graded, since many factor pairs give the same one.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('zero_layer.best_rank_k: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#best_rank_k')
+
+
+@exercise(difficulty=2, importance=3, minutes=10)
+def top_next_tokens(
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    b_U: Float[Tensor, "d_vocab"],
+    token: int,
+    k: int,
+) -> Int[Tensor, "k"]:
+    """The k tokens a zero-layer model thinks most likely to follow ``token``, most
+    likely first: the top k of W_E[token] W_U + b_U.
+
+    Only one row of the table is needed; building all d_vocab × d_vocab entries to
+    read one row would be wasted work at a real vocabulary size.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('zero_layer.top_next_tokens: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#top_next_tokens')

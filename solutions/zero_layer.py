@@ -77,3 +77,56 @@ def table_cross_entropy(
     log_probs = table.log_softmax(dim=-1)
     return -log_probs[tokens[:-1], tokens[1:]].mean()
     ### END SOLUTION
+
+
+@exercise(difficulty=1, importance=3, minutes=5)
+def gap_closed(
+    unigram_ce: Float[Tensor, ""], model_ce: Float[Tensor, ""], bigram_ce: Float[Tensor, ""]
+) -> Float[Tensor, ""]:
+    """The share of the unigram → bigram gap that a model closes:
+
+    (H_unigram − H_model) / (H_unigram − H_bigram).
+
+    0 means the model knows no more than token frequencies; 1 means it predicts as
+    well as the counted bigrams (it can exceed 1 on held-out text, where counts overfit).
+    """
+    ### BEGIN SOLUTION
+    return (unigram_ce - model_ce) / (unigram_ce - bigram_ce)
+    ### END SOLUTION
+
+
+@exercise(difficulty=3, importance=4, minutes=20)
+def best_rank_k(
+    log_probs: Float[Tensor, "d_vocab d_vocab"], k: int
+) -> tuple[Float[Tensor, "d_vocab k"], Float[Tensor, "k d_vocab"]]:
+    """The best rank-k approximation of a matrix, as factors A [d_vocab, k] and
+    B [k, d_vocab] with A @ B closest to it in Frobenius norm (Eckart–Young):
+
+    M = U S Vᵀ  ⇒  A = U_{:, :k} S_{:k},  B = Vᵀ_{:k, :}.
+
+    A zero-layer model is at best this, with k = d_model: W_E plays A and W_U plays B.
+    Only the product is graded, since many factor pairs give the same one.
+    """
+    ### BEGIN SOLUTION
+    U, S, Vh = torch.linalg.svd(log_probs, full_matrices=False)
+    return U[:, :k] * S[:k], Vh[:k]
+    ### END SOLUTION
+
+
+@exercise(difficulty=2, importance=3, minutes=10)
+def top_next_tokens(
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    b_U: Float[Tensor, "d_vocab"],
+    token: int,
+    k: int,
+) -> Int[Tensor, "k"]:
+    """The k tokens a zero-layer model thinks most likely to follow ``token``, most
+    likely first: the top k of W_E[token] W_U + b_U.
+
+    Only one row of the table is needed; building all d_vocab × d_vocab entries to
+    read one row would be wasted work at a real vocabulary size.
+    """
+    ### BEGIN SOLUTION
+    return (W_E[token] @ W_U + b_U).topk(k).indices
+    ### END SOLUTION

@@ -235,6 +235,53 @@ ZERO_LAYER_MUTATIONS = {
         ),
     ],
 }
+ZERO_LAYER_MUTATIONS |= {
+    "gap_closed": [
+        (
+            "ratio upside down",
+            (
+                "(unigram_ce - model_ce) / (unigram_ce - bigram_ce)",
+                "(unigram_ce - bigram_ce) / (unigram_ce - model_ce)",
+            ),
+            "values are off",
+        ),
+        (
+            "wrong sign",
+            (
+                "(unigram_ce - model_ce) / (unigram_ce - bigram_ce)",
+                "(model_ce - unigram_ce) / (unigram_ce - bigram_ce)",
+            ),
+            "values are off",
+        ),
+    ],
+    "best_rank_k": [
+        (
+            "singular values dropped",
+            ("return U[:, :k] * S[:k], Vh[:k]", "return U[:, :k], Vh[:k]"),
+            "values are off",
+        ),
+        (
+            "the smallest singular values",
+            ("return U[:, :k] * S[:k], Vh[:k]", "return U[:, -k:] * S[-k:], Vh[-k:]"),
+            "values are off",
+        ),
+    ],
+    "top_next_tokens": [
+        (
+            "least likely first",
+            (
+                "(W_E[token] @ W_U + b_U).topk(k).indices",
+                "(W_E[token] @ W_U + b_U).topk(k, largest=False).indices",
+            ),
+            "values are off",
+        ),
+        (
+            "a column instead of a row",
+            ("(W_E[token] @ W_U + b_U).topk(k).indices", "(W_E @ W_U[:, token]).topk(k).indices"),
+            "values are off",
+        ),
+    ],
+}
 ALL_MUTATIONS = {"residual_stream": MUTATIONS, "zero_layer": ZERO_LAYER_MUTATIONS}
 
 

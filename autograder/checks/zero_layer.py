@@ -61,3 +61,43 @@ CHECKS = [
     Check("table_cross_entropy", _cross_entropy_inputs,
           hint="log-softmax each row, then average −log p of the actual next token over the n − 1 pairs"),
 ]  # fmt: skip
+
+
+def _gap_inputs(s: Shape, g: torch.Generator) -> dict:
+    unigram, bigram = (
+        5.0 + torch.rand((), generator=g, dtype=torch.float64),
+        torch.rand((), generator=g, dtype=torch.float64) + 2,
+    )
+    return dict(
+        unigram_ce=unigram,
+        model_ce=bigram + torch.rand((), generator=g, dtype=torch.float64),
+        bigram_ce=bigram,
+    )
+
+
+def _rank_inputs(s: Shape, g: torch.Generator) -> dict:
+    return dict(log_probs=randn(g, s.d_vocab, s.d_vocab), k=s.d_head)
+
+
+def _top_inputs(s: Shape, g: torch.Generator) -> dict:
+    return dict(_table_inputs(s, g), token=s.seed % s.d_vocab, k=min(s.head, s.d_vocab))
+
+
+def product(factors):
+    A, B = factors
+    return A.double() @ B.double()
+
+
+def rank_at_most_k(inputs, factors):
+    A, B = factors
+    k = inputs["k"]
+    return None if A.shape[-1] == k and B.shape[0] == k else f"the factors must have inner dimension k = {k}"
+
+
+CHECKS += [
+    Check("gap_closed", _gap_inputs, hint="(unigram − model) / (unigram − bigram)"),
+    Check("best_rank_k", _rank_inputs, canonical=product, invariants=(rank_at_most_k,),
+          hint="take the SVD, keep the k largest singular values, and fold S into one factor"),
+    Check("top_next_tokens", _top_inputs,
+          hint="compute one row, W_E[token] @ W_U + b_U, and take its top k indices in descending order"),
+]  # fmt: skip
