@@ -1,19 +1,14 @@
 """The `course` command as a user meets it: installed on PATH, errors in one line."""
 
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-
-COURSE = shutil.which("course", path=str(Path(sys.executable).parent)) or "course"
 
 
 @pytest.fixture
 def run(user_env):
     def run(*args):
-        return subprocess.run([COURSE, *args], capture_output=True, text=True, env=user_env)
+        return subprocess.run(["course", *args], capture_output=True, text=True, env=user_env)
 
     return run
 
