@@ -81,8 +81,9 @@ class Worker:
             raise WorkerDied(f"timed out after {timeout:.0f} s: an infinite loop, or far too slow")
         try:
             return decode(self.conn.recv_bytes())
-        except (EOFError, OSError):
-            code = self.proc.wait()
+        except (EOFError, OSError):  # it exited, or closed our channel: either way it is done
+            self.close()
+            code = self.proc.returncode
             raise WorkerDied(
                 f"your code ended the grading process (exit status {code}): "
                 "sys.exit/os._exit, a crash, or running out of memory"
