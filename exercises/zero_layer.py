@@ -1,4 +1,4 @@
-# stub-sha256: 4969c971cc2ccd472d53e84bfdc7d7aa8ab3e3c910936e081fb4aa068ae31567
+# stub-sha256: 6b2cf25f9fefe09f6ec99a9e718b4571b50c27955f11dd260d284c78f75aec64
 # Generated from solutions/zero_layer.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Zero-layer transformers are bigram models".
@@ -99,8 +99,8 @@ def best_rank_k(
 
     M = U S Vᵀ  ⇒  A = U_{:, :k} S_{:k},  B = Vᵀ_{:k, :}.
 
-    A zero-layer model is at best this, with k = d_model: W_E plays A and W_U plays B.
-    Only the product is graded, since many factor pairs give the same one.
+    A zero-layer model's table W_E W_U has the same form with k = d_model: W_E plays A
+    and W_U plays B. Only the product is graded, since many factor pairs give it.
     """
     # YOUR CODE HERE
     raise NotImplementedError('zero_layer.best_rank_k: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#best_rank_k')

@@ -104,8 +104,8 @@ def best_rank_k(
 
     M = U S Vᵀ  ⇒  A = U_{:, :k} S_{:k},  B = Vᵀ_{:k, :}.
 
-    A zero-layer model is at best this, with k = d_model: W_E plays A and W_U plays B.
-    Only the product is graded, since many factor pairs give the same one.
+    A zero-layer model's table W_E W_U has the same form with k = d_model: W_E plays A
+    and W_U plays B. Only the product is graded, since many factor pairs give it.
     """
     ### BEGIN SOLUTION
     U, S, Vh = torch.linalg.svd(log_probs, full_matrices=False)
