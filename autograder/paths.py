@@ -7,6 +7,7 @@ import importlib.util
 from pathlib import Path
 
 from course.chapters import chapter
+from course.errors import CourseError
 
 
 def package_dir(name: str) -> Path | None:
@@ -21,7 +22,5 @@ def module_file(package: str, slug: str) -> Path:
     chapter(slug)  # a clear error for an unknown chapter
     root = package_dir(package)
     if root is None:
-        from course.errors import CourseError
-
         raise CourseError(f"the {package!r} package is not installed with the course")
     return root / f"{slug}.py"

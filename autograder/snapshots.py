@@ -77,6 +77,7 @@ def write(slug: str, directory: Path = SNAPSHOT_DIR) -> Path:
     path = directory / f"{slug}.safetensors"
     meta = {"specs": json.dumps(specs), "points": json.dumps(points(slug, use_snapshots=False))}
     save_file(tensors, str(path), metadata=meta)
+    _load.cache_clear()  # a process that reads after writing must see the new file
     return path
 
 

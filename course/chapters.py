@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from course.errors import CourseError
+
 
 @dataclass(frozen=True)
 class Chapter:
@@ -28,8 +30,6 @@ CHAPTERS: dict[str, Chapter] = {
 
 
 def chapter(slug: str) -> Chapter:
-    from course.errors import CourseError
-
     if slug not in CHAPTERS:
         raise CourseError(f"no chapter named {slug!r}; the chapters are: {', '.join(CHAPTERS)}")
     return CHAPTERS[slug]

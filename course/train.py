@@ -132,9 +132,8 @@ class Probe:
     period: int
 
     @classmethod
-    def make(cls, streams: TokenStreams, cfg: TrainConfig, bos_id: int) -> Probe:
+    def make(cls, streams: TokenStreams, cfg: TrainConfig, bos_id: int, pool: torch.Tensor) -> Probe:
         g = torch.Generator().manual_seed(10_000 + cfg.seed)
-        pool = frequent_tokens(streams.train, cfg.repeat_pool, exclude=bos_id)
         period = 50
         return cls(
             val=text_batch(streams.val, 64, cfg.model.n_ctx, bos_id, g),
@@ -164,8 +163,12 @@ class RunResult:
     model: AttnOnlyTransformer
     config: TrainConfig
     curve: list[dict] = field(default_factory=list)
-    final: dict = field(default_factory=dict)
     seconds: float = 0.0
+
+    @property
+    def final(self) -> dict:
+        """The last evaluation, taken at the final step."""
+        return self.curve[-1]
 
 
 def train(
@@ -183,8 +186,8 @@ def train(
         g = torch.Generator().manual_seed(cfg.seed)
         model = AttnOnlyTransformer(cfg.model, seed=cfg.seed)
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-        probe = Probe.make(streams, cfg, bos)
         pool = frequent_tokens(streams.train, cfg.repeat_pool, exclude=bos)
+        probe = Probe.make(streams, cfg, bos, pool)
         n_random = round(cfg.batch_size * cfg.random_repeat_frac)
         n_text = round(cfg.batch_size * cfg.text_repeat_frac)
         result = RunResult(model, cfg)
@@ -213,7 +216,6 @@ def train(
                 if on_eval:
                     on_eval(row)
         result.seconds = time.perf_counter() - start
-        result.final = result.curve[-1]
     return result
 
 
