@@ -1,9 +1,10 @@
 """Marking functions as graded exercises.
 
-``@exercise(difficulty=2, importance=5, minutes=15)`` records the card shown in the
-docs; the function itself is returned unchanged. The same decorator sits on the
-reference in ``solutions/`` and on the stub in ``exercises/``, which is why it lives in
-the core package that both import.
+``@exercise(difficulty=2, importance=5, minutes=15, hints=(...))`` records the card
+shown in the docs: difficulty and importance from 1 to 5, a time estimate, and one or
+two hints that the page shows folded. The function itself is returned unchanged. The
+same decorator sits on the reference in ``solutions/`` and on the stub in
+``exercises/``, which is why it lives in the core package that both import.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class ExerciseInfo:
     difficulty: int  # 1–5
     importance: int  # 1–5
     minutes: int  # a time estimate
+    hints: tuple[str, ...] = ()  # shown folded on the card, one click each
 
     @property
     def points(self) -> int:
@@ -28,13 +30,15 @@ class ExerciseInfo:
         return self.difficulty
 
 
-def exercise(difficulty: int, importance: int, minutes: int) -> Callable[[F], F]:
+def exercise(
+    difficulty: int, importance: int, minutes: int, hints: tuple[str, ...] = ()
+) -> Callable[[F], F]:
     for name, value in (("difficulty", difficulty), ("importance", importance)):
         if not 1 <= value <= 5:
             raise ValueError(f"{name} must be between 1 and 5, got {value}")
 
     def mark(fn: F) -> F:
-        fn.__exercise__ = ExerciseInfo(difficulty, importance, minutes)
+        fn.__exercise__ = ExerciseInfo(difficulty, importance, minutes, tuple(hints))
         return fn
 
     return mark
