@@ -65,6 +65,21 @@ class Check:
     #: Maps an output to what is compared, where the answer is not unique: the product
     #: of two factors, say. Structure (types, shapes, dtypes, devices) is checked first.
     canonical: Callable | None = None
+    #: Grades by running, where no single answer is right (weights built by hand, say):
+    #: ``judge(inputs, output)`` returns a complaint or None, in place of comparing values
+    #: with the reference's. Structure is still compared with the reference's output.
+    judge: Invariant | None = None
+    #: How the exercise is called, where it is not a plain function: ``driver(module,
+    #: **inputs)`` builds the learner's object and calls the graded method, say. It must
+    #: be a top-level function of the check module, since the worker imports it by name.
+    driver: Callable | None = None
+
+
+def call(check: Check, module, kwargs: dict):
+    """Run ``check``'s exercise from ``module`` (the learner's or the reference)."""
+    if check.driver:
+        return check.driver(module, **kwargs)
+    return getattr(module, check.exercise)(**kwargs)
 
 
 @dataclass(frozen=True)

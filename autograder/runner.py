@@ -25,6 +25,7 @@ from autograder.paths import module_file
 from autograder.wire import decode
 from course.chapters import chapter
 from course.errors import CourseError
+from course.exercise import anchor
 
 #: Seconds one exercise may take across all its cases, and bytes of memory a worker
 #: may allocate. Generous for correct code, small enough to stop runaway code.
@@ -94,9 +95,11 @@ class Worker:
                 f"the grading process sent back something unreadable ({type(exc).__name__})"
             ) from None
 
-    def run(self, function: str, cases: list[framework.Case]) -> list[dict]:
+    def run(self, check: framework.Check, cases: list[framework.Case]) -> list[dict]:
+        driver = check.driver
         request = {
-            "function": function,
+            "function": check.exercise,
+            "driver": f"{driver.__module__}:{driver.__name__}" if driver else None,
             "cases": [{"device": c.device, "kwargs": c.kwargs} for c in cases],
         }
         try:
@@ -119,13 +122,15 @@ def devices() -> list[str]:
 
 def _solutions_imports(tree: ast.Module) -> dict[str | None, int]:
     """Where the file imports ``solutions`` (or names it in a string, as
-    ``importlib.import_module`` would need): function name (None for module level) →
-    line."""
+    ``importlib.import_module`` would need): exercise name (``function`` or
+    ``Class.method``; None for module level, class bodies included) → line."""
     found: dict[str | None, int] = {}
 
-    def visit(node: ast.AST, function: str | None) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and function is None:
-            function = node.name
+    def visit(node: ast.AST, function: str | None, cls: str | None = None) -> None:
+        if isinstance(node, ast.ClassDef) and function is None and cls is None:
+            cls = node.name
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and function is None:
+            function = f"{cls}.{node.name}" if cls else node.name
         names = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -136,7 +141,7 @@ def _solutions_imports(tree: ast.Module) -> dict[str | None, int]:
         if any(n.split(".")[0] == "solutions" for n in names):
             found.setdefault(function, node.lineno)
         for child in ast.iter_child_nodes(node):
-            visit(child, function)
+            visit(child, function, cls)
 
     visit(tree, None)
     return found
@@ -204,7 +209,7 @@ def grade_chapter(
                 if not worker.load["loaded"]:
                     return fail_all(f"{path}: importing it failed: {worker.load['error']}")
                 case_list = framework.cases(check, devs, hidden)
-                replies = worker.run(name, case_list)
+                replies = worker.run(check, case_list)
             except WorkerDied as e:
                 result.messages.append(str(e))
                 worker = None
@@ -231,7 +236,7 @@ def _judge(result: ExerciseResult, check, reference, case_list, replies, page: s
     result.messages.extend(problems[:3])
     if len(problems) > 3:
         result.messages.append(f"… and {len(problems) - 3} more failing cases")
-    result.messages.append(f"hint: {check.hint} (docs: {page}#{result.exercise})")
+    result.messages.append(f"hint: {check.hint} (docs: {page}#{anchor(result.exercise)})")
 
 
 def _problem(check, expected, case, reply) -> str | None:
@@ -241,6 +246,8 @@ def _problem(check, expected, case, reply) -> str | None:
     if mutated:
         return mutated
     got, meta = reply["output"], reply["meta"]
+    if check.judge:
+        return framework.compare(expected, got, meta, case, values=False) or check.judge(case.kwargs, got)
     if check.canonical:
         problem = framework.compare(expected, got, meta, case, values=False)
         if problem:

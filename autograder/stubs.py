@@ -18,15 +18,22 @@ from pathlib import Path
 from autograder.paths import module_file
 from course.chapters import chapter
 from course.errors import CourseError
+from course.exercise import anchor
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _STAMP = re.compile(r"^# stub-sha256: ([0-9a-f]{64})\n")
 
 
 def _enclosing_function(tree: ast.Module, lineno: int) -> str:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.lineno <= lineno <= node.end_lineno:
-            return node.name
+    """The exercise a line belongs to: ``function``, or ``Class.method`` for a method."""
+    for node in tree.body:
+        if node.lineno <= lineno <= node.end_lineno:
+            if isinstance(node, ast.FunctionDef):
+                return node.name
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and item.lineno <= lineno <= item.end_lineno:
+                        return f"{node.name}.{item.name}"
     raise CourseError(f"line {lineno}: a solution region outside a function")
 
 
@@ -46,7 +53,7 @@ def stub_source(slug: str) -> str:
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
             fn = _enclosing_function(tree, lineno)
-            message = f"{slug}.{fn}: not attempted yet. See the docs: {ch.title}, {ch.page}#{fn}"
+            message = f"{slug}.{fn}: not attempted yet. See the docs: {ch.title}, {ch.page}#{anchor(fn)}"
             out.append(f"{indent}# YOUR CODE HERE\n{indent}raise NotImplementedError({message!r})\n")
         elif marker == END:
             if not inside:

@@ -7,6 +7,7 @@ Run by the grader as ``python -m autograder.worker FD MODULE_PATH MEMORY_BYTES B
 
 from __future__ import annotations
 
+import importlib
 import importlib.abc
 import importlib.util
 import pickle
@@ -47,7 +48,7 @@ def _load(module_path: str):
     return module
 
 
-def _run_case(fn, case: dict, module_path: str) -> dict:
+def _run_case(call, case: dict, module_path: str) -> dict:
     import torch
 
     from autograder.wire import to_wire
@@ -55,7 +56,7 @@ def _run_case(fn, case: dict, module_path: str) -> dict:
     device = case["device"]
     kwargs = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in case["kwargs"].items()}
     try:
-        out = fn(**kwargs)
+        out = call(**kwargs)
         value, meta = to_wire(out)
         after = {k: to_wire(v)[0] for k, v in kwargs.items() if isinstance(v, torch.Tensor)}
     except NotImplementedError:
@@ -63,6 +64,22 @@ def _run_case(fn, case: dict, module_path: str) -> dict:
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: they cost this case only
         return {"status": "error", "error": _describe(exc, module_path)}
     return {"status": "ok", "output": value, "meta": meta, "inputs_after": after}
+
+
+def _run_request(module, request: dict, module_path: str) -> list[dict]:
+    """Every case of one exercise. A check's driver (``module:name`` in the grader's
+    package) calls the learner's code where the exercise is not a plain function."""
+    if request["driver"]:
+        where, name = request["driver"].split(":")
+        driver = getattr(importlib.import_module(where), name)
+
+        def call(**kwargs):
+            return driver(module, **kwargs)
+    else:
+        call = getattr(module, request["function"], None)
+        if not callable(call):
+            return [{"status": "error", "error": f"no function named {request['function']}"}]
+    return [_run_case(call, case, module_path) for case in request["cases"]]
 
 
 def main(fd: int, module_path: str, max_bytes: int, block: bool) -> None:
@@ -85,11 +102,7 @@ def main(fd: int, module_path: str, max_bytes: int, block: bool) -> None:
             request = pickle.loads(conn.recv_bytes())  # from the grader, which we trust
         except EOFError:
             return
-        fn = getattr(module, request["function"], None)
-        if not callable(fn):
-            results = [{"status": "error", "error": f"no function named {request['function']}"}]
-        else:
-            results = [_run_case(fn, case, module_path) for case in request["cases"]]
+        results = _run_request(module, request, module_path)
         conn.send_bytes(encode(results))
 
 

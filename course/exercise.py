@@ -45,10 +45,23 @@ def exercise(
 
 
 def exercises_in(module: ModuleType) -> dict[str, Callable]:
-    """The module's exercises by name, in the order they are defined."""
-    found = [
-        (fn.__code__.co_firstlineno, name, fn)
-        for name, fn in vars(module).items()
-        if callable(fn) and hasattr(fn, "__exercise__") and getattr(fn, "__module__", None) == module.__name__
-    ]
+    """The module's exercises by name, in the order they are defined: functions by
+    their name, methods (and properties) of its classes as ``Class.method``."""
+    found = []
+    for name, obj in vars(module).items():
+        if getattr(obj, "__module__", None) != module.__name__:
+            continue
+        if isinstance(obj, type):
+            for attr, member in vars(obj).items():
+                fn = member.fget if isinstance(member, property) else member
+                if callable(fn) and hasattr(fn, "__exercise__"):
+                    found.append((fn.__code__.co_firstlineno, f"{name}.{attr}", fn))
+        elif callable(obj) and hasattr(obj, "__exercise__"):
+            found.append((obj.__code__.co_firstlineno, name, obj))
     return {name: fn for _, name, fn in sorted(found, key=lambda t: t[0])}
+
+
+def anchor(name: str) -> str:
+    """The exercise's section id on its chapter page: ``FactoredMatrix.svd`` becomes
+    ``FactoredMatrix-svd``, since a dot in a heading's ``{#id}`` would read as a class."""
+    return name.replace(".", "-")
