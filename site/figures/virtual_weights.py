@@ -1,0 +1,114 @@
+"""Numbers and figures of the virtual-weights chapter, computed on the zoo's attn-only-2l with
+the chapter's reference solutions (see site/hooks/course_blocks.py for how pages use them)."""
+
+import math
+from functools import cache
+
+import torch
+
+from course import plots, zoo
+from solutions import virtual_weights as vw
+
+PREV, INDUCTION = 2, 1  # L0H2, the previous-token head; L1H1, the stronger induction head
+
+
+@cache
+def _model():
+    return zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+
+
+@cache
+def _overlaps(reads: str) -> torch.Tensor:
+    """[h0, h1]: how much L0 head h0's write subspace overlaps L1 head h1's read subspace
+    through ``reads`` (W_Q, W_K or W_V)."""
+    model = _model()
+    writes = [vw.write_subspace(model.W_O[0, h]) for h in range(model.cfg.n_heads)]
+    inputs = [vw.read_subspace(getattr(model, reads)[1, h]) for h in range(model.cfg.n_heads)]
+    return torch.tensor([[vw.subspace_overlap(w, r).item() for r in inputs] for w in writes])
+
+
+def _chance() -> float:
+    cfg = _model().cfg
+    return vw.random_overlap_baseline(cfg.d_head, cfg.d_head, cfg.d_model)
+
+
+def _ranks() -> torch.Tensor:
+    model = _model()
+    return vw.write_ranks(model.W_E, model.W_pos, model.W_O, shortformer=True)
+
+
+def d_model() -> str:
+    return str(_model().cfg.d_model)
+
+
+def d_head() -> str:
+    return str(_model().cfg.d_head)
+
+
+def d_vocab() -> str:
+    return f"{_model().cfg.d_vocab:,}"
+
+
+def chance_overlap() -> str:
+    return f"{_chance():.2f}"
+
+
+def prev_key_overlap() -> str:
+    return f"{_overlaps('W_K')[PREV, INDUCTION].item():.2f}"
+
+
+def best_other_key_overlap() -> str:
+    keys = _overlaps("W_K")[:, INDUCTION]
+    return f"{max(v for h, v in enumerate(keys.tolist()) if h != PREV):.2f}"
+
+
+def prev_query_overlap() -> str:
+    return f"{_overlaps('W_Q')[PREV, INDUCTION].item():.2f}"
+
+
+@cache
+def _close_angles() -> list[int]:
+    """For each layer-0 head, how many principal angles between its write subspace and
+    L1H1's key subspace are below 30°."""
+    model = _model()
+    key_read = vw.read_subspace(model.W_K[1, INDUCTION])
+    return [
+        int((vw.principal_angles(vw.write_subspace(model.W_O[0, h]), key_read) < math.pi / 6).sum())
+        for h in range(model.cfg.n_heads)
+    ]
+
+
+def close_angles() -> str:
+    return f"{_close_angles()[PREV]} of {_model().cfg.d_head}"
+
+
+def other_close_angles() -> str:
+    return str(max(c for h, c in enumerate(_close_angles()) if h != PREV))
+
+
+def embedding_rank() -> str:
+    return str(int(_ranks()[0]))
+
+
+def head_write_dims() -> str:
+    return str(int(_ranks()[2:].sum()))
+
+
+def total_write_dims() -> str:
+    return str(int(_ranks().sum()))
+
+
+def overlap_heatmaps():
+    """Subspace overlap between what each layer-0 head of attn-only-2l writes (rows) and what
+    each layer-1 head reads (columns), through its queries, keys and values. The red line on
+    the colour bar is the overlap of random subspaces of the same sizes."""
+    labels = [f"H{h}" for h in range(_model().cfg.n_heads)]
+    return plots.annotated_heatmaps(
+        {f"layer 1 reads through {n}": _overlaps(n) for n in ("W_Q", "W_K", "W_V")},
+        [f"L0{h}" for h in labels],
+        [f"L1{h}" for h in labels],
+        colorbar_label="subspace overlap",
+        reference=("random subspaces", _chance()),
+        xlabel="reader (layer 1)",
+        ylabel="writer (layer 0)",
+    )
