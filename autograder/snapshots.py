@@ -4,7 +4,8 @@ without ``solutions/``.
 ``autograder/snapshots/<chapter>.safetensors`` holds, for every exercise, case and
 dtype, what the reference returns on the CPU. Inputs are regenerated from their
 seeds, so only outputs are stored. Non-tensor outputs (numbers, text) and the shape
-of tuples go into the file's JSON metadata.
+of tuples go into the file's JSON metadata; complex tensors, which safetensors cannot
+hold in double precision, are stored as their real views.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def key(exercise: str, case: framework.Case) -> str:
 
 def _flatten(value, name: str, tensors: dict) -> dict:
     """Tensors go to ``tensors`` under ``name``; the returned spec rebuilds the value."""
+    if isinstance(value, torch.Tensor) and value.is_complex():  # safetensors has no complex128
+        tensors[name] = torch.view_as_real(value.detach().cpu().resolve_conj()).contiguous()
+        return {"t": "complex", "k": name}
     if isinstance(value, torch.Tensor):
         tensors[name] = value.detach().cpu().contiguous()
         return {"t": "tensor", "k": name}
@@ -47,6 +51,8 @@ def _flatten(value, name: str, tensors: dict) -> dict:
 def _rebuild(spec: dict, tensors: dict):
     if spec["t"] == "tensor":
         return tensors[spec["k"]]
+    if spec["t"] == "complex":
+        return torch.view_as_complex(tensors[spec["k"]])
     if spec["t"] in ("tuple", "list"):
         items = [_rebuild(s, tensors) for s in spec["items"]]
         return tuple(items) if spec["t"] == "tuple" else items

@@ -3,7 +3,11 @@ Figure so that the docs build, notebooks and the CLI can all use it."""
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
+import torch
+from torch import Tensor
 
 matplotlib.use("Agg")  # figures are written to files; no display is needed
 import matplotlib.pyplot as plt  # noqa: E402
@@ -34,5 +38,161 @@ def training_curve(curve: list[dict], title: str = "", baselines: dict[str, floa
         )
         ax.set(xlabel="step", ylabel="score", ylim=(0, 1), title="head scores")
         ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def token_label(text: str) -> str:
+    """A token as a tick label: spaces, newlines and tabs made visible, runs of spaces counted."""
+    text = re.sub(r" {3,}", lambda m: f"␣×{len(m.group(0))}", text)
+    return text.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥") or "∅"
+
+
+def log_prob_heatmaps(panels: dict[str, Tensor], labels: list[str], title: str = "") -> Figure:
+    """Square tables of log-probabilities side by side, on one colour scale: rows are the
+    current token, columns the next, both labelled with ``labels``. Equal colours mean
+    equal predictions, so the eye compares the panels cell by cell. The scale starts at the
+    2nd percentile, so that a few near-impossible pairs do not wash out the rest."""
+    arrays = {name: torch.as_tensor(t).detach().double().cpu() for name, t in panels.items()}
+    values = torch.cat([a.flatten() for a in arrays.values()])
+    low, high = torch.quantile(values, 0.02).item(), values.max().item()
+    n = len(labels)
+    fig, axes = plt.subplots(
+        1, len(arrays), figsize=(4.2 * len(arrays) + 1.6, 5.0), squeeze=False, layout="constrained"
+    )
+    for i, (ax, (name, a)) in enumerate(zip(axes[0], arrays.items())):
+        image = ax.imshow(a.numpy(), vmin=low, vmax=high, cmap="viridis")
+        ax.set_xticks(range(n), labels, rotation=90, fontsize=7, family="monospace")
+        ax.set_yticks(range(n), labels if i == 0 else [], fontsize=7, family="monospace")
+        ax.set(title=name, xlabel="next token")
+    axes[0][0].set_ylabel("current token")
+    fig.colorbar(image, ax=list(axes[0]), label="log P(next | current)", shrink=0.8, extend="min")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def component_bars(labels: list[str], series: dict[str, list[float]], ylabel: str, title: str = "") -> Figure:
+    """Grouped bars: one group per component (``labels``), one bar per series."""
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(max(5.5, 0.55 * len(labels) + 1.5), 3.6))
+    for i, (name, values) in enumerate(series.items()):
+        ax.bar(
+            [x + (i - (len(series) - 1) / 2) * width for x in range(len(labels))], values, width, label=name
+        )
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set(ylabel=ylabel, title=title)
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def annotated_heatmaps(
+    panels: dict[str, Tensor],
+    row_labels: list[str],
+    col_labels: list[str],
+    colorbar_label: str,
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+    reference: tuple[str, float] | None = None,
+    xlabel: str = "",
+    ylabel: str = "",
+    title: str = "",
+) -> Figure:
+    """Small matrices side by side on one colour scale, every cell printed with its value,
+    so that a reader can compare cells across panels without guessing colours.
+    ``reference`` = (label, value) draws a line at that value on the colour bar: a
+    baseline such as the value expected by chance."""
+    arrays = {name: torch.as_tensor(t).detach().double().cpu() for name, t in panels.items()}
+    fig, axes = plt.subplots(
+        1, len(arrays), figsize=(3.2 * len(arrays) + 1.4, 3.4), squeeze=False, layout="constrained"
+    )
+    cmap = plt.get_cmap("viridis")
+    for i, (ax, (name, a)) in enumerate(zip(axes[0], arrays.items())):
+        image = ax.imshow(a.numpy(), vmin=vmin, vmax=vmax, cmap=cmap)
+        for r, row in enumerate(a.tolist()):
+            for c, v in enumerate(row):
+                red, green, blue, _ = cmap((v - vmin) / (vmax - vmin))
+                ink = "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.5 else "black"
+                ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=8, color=ink)
+        ax.set_xticks(range(len(col_labels)), col_labels)
+        ax.set_yticks(range(len(row_labels)), row_labels if i == 0 else [])
+        ax.set(title=name, xlabel=xlabel)
+    axes[0][0].set_ylabel(ylabel)
+    if reference:
+        colorbar_label += f"\n(red line: {reference[0]})"
+    bar = fig.colorbar(image, ax=list(axes[0]), label=colorbar_label, shrink=0.85)
+    if reference:
+        bar.ax.axhline(reference[1], color="red", lw=2)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def singular_value_spectra(
+    panels: dict[str, Tensor], line_labels: list[str], cutoff: int, title: str = ""
+) -> Figure:
+    """Singular values σ_i / σ_1 against i on a log scale, one panel per matrix kind and one
+    line per matrix (``panels`` maps a title to a [line, n] tensor, largest first), with a
+    dashed line after the first ``cutoff``: a matrix of rank ``cutoff`` falls off a cliff
+    there, down to rounding. Values below 1e-18 are drawn at 1e-18."""
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False, sharey=True, layout="constrained"
+    )
+    for ax, (name, S) in zip(axes[0], panels.items()):
+        S = torch.as_tensor(S).detach().double().cpu()
+        ratios = (S / S[:, :1]).clamp(min=1e-18)
+        index = range(1, S.shape[-1] + 1)
+        for i, label in enumerate(line_labels):
+            ax.plot(index, ratios[i].numpy(), marker=".", ms=3, lw=1, label=label, color=f"C{i % 10}")
+        ax.axvline(cutoff + 0.5, ls="--", color="black", lw=1)
+        ax.text(cutoff + 1.5, 1e-3, f"rank {cutoff}", fontsize=8)
+        ax.set(yscale="log", xlabel="index i", title=name)
+    axes[0][0].set_ylabel(r"$\sigma_i / \sigma_1$")
+    axes[0][-1].legend(frameon=False, fontsize=7, ncol=2)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def eigenvalue_scatter(panels: dict[str, Tensor], head_labels: list[str], title: str = "") -> Figure:
+    """Eigenvalues in the complex plane, one panel per group of heads and one colour per
+    head (``panels`` maps a title to a complex [head, n] tensor, each head's scaled into the
+    unit disk), over the unit circle. Points on the positive real axis are copying,
+    on the negative axis anti-copying, off the axis mapping tokens onto other tokens."""
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.4 * len(panels) + 0.8, 3.6), squeeze=False, layout="constrained"
+    )
+    circle = torch.linspace(0, 2 * torch.pi, 200)
+    for ax, (name, spectra) in zip(axes[0], panels.items()):
+        spectra = torch.as_tensor(spectra).detach().cpu().to(torch.complex128)
+        ax.plot(circle.cos().numpy(), circle.sin().numpy(), color="0.7", lw=0.8)
+        ax.axhline(0, color="0.7", lw=0.8)
+        ax.axvline(0, color="0.7", lw=0.8)
+        for i, label in enumerate(head_labels[: spectra.shape[0]]):
+            ax.scatter(spectra[i].real.numpy(), spectra[i].imag.numpy(), s=14, alpha=0.8, label=label,
+                       color=f"C{i % 10}")  # fmt: skip
+        ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), aspect="equal", title=name, xlabel="Re λ / max |λ|")
+    axes[0][0].set_ylabel("Im λ / max |λ|")
+    axes[0][-1].legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def loss_by_position(
+    series: dict[str, Tensor], repeat_starts: int | None = None, title: str = ""
+) -> Figure:
+    """Mean per-token loss against position, one line per model (``series`` maps a label to
+    a [pos] tensor); ``repeat_starts`` marks, with a dashed line, the first position whose
+    next token repeats an earlier one."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    for name, loss in series.items():
+        ax.plot(torch.as_tensor(loss).detach().double().cpu().numpy(), label=name)
+    if repeat_starts is not None:
+        ax.axvline(repeat_starts, color="0.5", ls="--", lw=1, label="the repeat starts")
+    ax.set(xlabel="position", ylabel="loss (nats)", title=title)
+    ax.legend(frameon=False)
     fig.tight_layout()
     return fig

@@ -1,0 +1,239 @@
+# stub-sha256: bcd63510f1c9f1a851d9d93cf9564f2360f00e1509f9c657a6f505695788e9cd
+# Generated from solutions/one_layer.py by `course exercises build`. Replace each
+# `raise NotImplementedError` with your answer, then run `course check`.
+"""Chapter "One-layer models: path expansion and skip-trigrams".
+
+With its attention patterns held fixed, a one-layer attention-only transformer is
+linear in its tokens, and its logits split into a direct path and one path per head.
+In the paper's column-vector notation,
+
+    T = Id ⊗ W_U W_E + Σ_h A^h ⊗ (W_U W_OV^h W_E),
+
+so the model is a bigram table (the direct path) plus, for every head, skip-trigrams
+"A … B → C": at destination B the head attends back to source A (the QK circuit
+W_E W_Q^h W_K^hᵀ W_Eᵀ) and raises the logit of C (the OV circuit W_E W_V^h W_O^h W_U).
+The course's rows are the paper's columns: the direct path is W_E @ W_U and a head's
+OV path is W_E @ W_V^h @ W_O^h @ W_U. Both circuits are d_vocab × d_vocab, which is
+why everything here reads them a row or a chunk of rows at a time.
+
+Weights are one layer's, as TransformerLens stacks them per layer: W_Q [head, d_model,
+d_head] is ``model.W_Q[0]``.
+"""
+
+import math
+
+import einops
+import torch
+from jaxtyping import Float, Int
+from torch import Tensor
+
+from course.exercise import exercise
+
+
+@exercise(
+    difficulty=1,
+    importance=4,
+    minutes=10,
+    hints=(
+        "With shortformer positions W_pos only enters queries and keys, so it is not on the direct path.",
+    ),
+)
+def direct_path_logits(
+    tokens: Int[Tensor, "batch pos"],
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_pos: Float[Tensor, "n_ctx d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    b_U: Float[Tensor, "d_vocab"],
+    shortformer: bool,
+) -> Float[Tensor, "batch pos d_vocab"]:
+    """The logits of the direct path, embedding straight to unembedding (the paper's
+    Id ⊗ W_U W_E term):
+
+    direct[b, i] = x_i W_U + b_U,  x_i = W_E[t_i] (+ W_pos[i] with standard positions).
+
+    With ``shortformer`` positions, W_pos is added only to the input of queries and
+    keys, so the residual stream, and with it the direct path, never sees it: there the
+    direct path is the zero-layer model's bigram table read at the tokens.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('one_layer.direct_path_logits: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#direct_path_logits')
+
+
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=20,
+    hints=(
+        "Each head moves v_j = x_j W_V^h + b_V^h from key j to query i with weight A^h[i, j].",
+        "Apply W_O^h and W_U after the weighted sum over keys: never build a d_vocab × d_vocab matrix.",
+    ),
+)
+def frozen_pattern_logits(
+    tokens: Int[Tensor, "batch pos"],
+    pattern: Float[Tensor, "batch head query key"],
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_pos: Float[Tensor, "n_ctx d_model"],
+    W_V: Float[Tensor, "head d_model d_head"],
+    b_V: Float[Tensor, "head d_head"],
+    W_O: Float[Tensor, "head d_head d_model"],
+    b_O: Float[Tensor, "d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    b_U: Float[Tensor, "d_vocab"],
+    shortformer: bool,
+) -> Float[Tensor, "batch pos d_vocab"]:
+    """The one-layer model's logits with every head's attention pattern A^h given:
+
+    logits_i = x_i W_U + b_U + Σ_h Σ_j A^h[i, j] (x_j W_V^h + b_V^h) W_O^h W_U + b_O W_U,
+
+    with x_j = W_E[t_j] (+ W_pos[j] with standard positions). Frozen patterns make the
+    logits affine in the one-hot tokens: the paper's T = Id ⊗ W_U W_E + Σ_h A^h ⊗ W_U
+    W_OV^h W_E, applied to the tokens, plus the biases the paper leaves out.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('one_layer.frozen_pattern_logits: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#frozen_pattern_logits')
+
+
+@exercise(
+    difficulty=3,
+    importance=5,
+    minutes=25,
+    hints=(
+        "Queries and keys read W_E[t] + W_pos with either kind of positions; values read the residual stream.",
+        "Term 0 is your direct path plus b_O W_U; term 1 + h is head h's share of your frozen-pattern logits.",
+    ),
+)
+def path_expansion(
+    tokens: Int[Tensor, "batch pos"],
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_pos: Float[Tensor, "n_ctx d_model"],
+    W_Q: Float[Tensor, "head d_model d_head"],
+    b_Q: Float[Tensor, "head d_head"],
+    W_K: Float[Tensor, "head d_model d_head"],
+    b_K: Float[Tensor, "head d_head"],
+    W_V: Float[Tensor, "head d_model d_head"],
+    b_V: Float[Tensor, "head d_head"],
+    W_O: Float[Tensor, "head d_head d_model"],
+    b_O: Float[Tensor, "d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    b_U: Float[Tensor, "d_vocab"],
+    shortformer: bool,
+) -> Float[Tensor, "batch pos term d_vocab"]:
+    """The one-layer model's logits split into 1 + head terms that sum to them:
+
+    term 0:      x_i W_U + b_U + b_O W_U          (the direct path and the constant b_O,
+                                                   which no head owns)
+    term 1 + h:  Σ_j A^h[i, j] (x_j W_V^h + b_V^h) W_O^h W_U   (head h's path)
+
+    Here the patterns are the model's own: A^h = causal softmax of
+    (y_i W_Q^h + b_Q^h) · (y_j W_K^h + b_K^h) / sqrt(d_head), where the queries' and keys'
+    input y_j = W_E[t_j] + W_pos[j] holds positions with either kind of positions (with
+    ``shortformer`` only there), while x_j, the residual stream, holds them only with
+    standard positions.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('one_layer.path_expansion: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#path_expansion')
+
+
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=10,
+    hints=(
+        "Compute the query of the one destination token first, then score it against every key.",
+        "Keys are rows of W_E W_K^h; divide by sqrt(d_head) as the attention scores do.",
+    ),
+)
+def qk_circuit_row(
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_Q: Float[Tensor, "head d_model d_head"],
+    W_K: Float[Tensor, "head d_model d_head"],
+    head: int,
+    token: int,
+) -> Float[Tensor, "d_vocab"]:
+    """How much head ``head`` at destination token B = ``token`` wants to attend to each
+    source token A: row B of the full QK circuit, scaled as attention scores are,
+
+    row[A] = W_E[B] W_Q^h (W_E[A] W_K^h)ᵀ / sqrt(d_head).
+
+    Positions are left out: they add W_pos to the query's and the key's input, terms
+    that depend on where the tokens are rather than on which tokens they are. Only the
+    row is computed; the full d_vocab × d_vocab circuit is never built.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('one_layer.qk_circuit_row: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#qk_circuit_row')
+
+
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=10,
+    hints=("Multiply from the left: a vector times each matrix in turn stays a vector.",),
+)
+def ov_circuit_row(
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_V: Float[Tensor, "head d_model d_head"],
+    W_O: Float[Tensor, "head d_head d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    head: int,
+    token: int,
+) -> Float[Tensor, "d_vocab"]:
+    """How head ``head``, attending to source token A = ``token``, changes the logit of
+    every output token C: row A of the full OV circuit,
+
+    row[C] = W_E[A] W_V^h W_O^h W_U[:, C].
+
+    (The value bias b_V^h adds the same b_V^h W_O^h W_U whatever the head attends to, so it
+    is not part of the circuit.)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('one_layer.ov_circuit_row: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#ov_circuit_row')
+
+
+@exercise(
+    difficulty=4,
+    importance=4,
+    minutes=40,
+    hints=(
+        "For fixed A and B the score is largest for C among the top k of OV row A: only those can make the list.",
+        "Loop over chunks of destinations: score [chunk, A, k] candidates, and keep the best k seen so far.",
+    ),
+)
+def top_skip_trigrams(
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_Q: Float[Tensor, "head d_model d_head"],
+    W_K: Float[Tensor, "head d_model d_head"],
+    W_V: Float[Tensor, "head d_model d_head"],
+    W_O: Float[Tensor, "head d_head d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    head: int,
+    k: int,
+    chunk: int,
+) -> tuple[Int[Tensor, "k 3"], Float[Tensor, "k"]]:
+    """Head ``head``'s k strongest skip-trigrams "A … B → C", strongest first, as rows
+    (A, B, C) of token ids and their scores
+
+    score(A, B, C) = QK[B, A] + OV[A, C],
+
+    QK[B, A] = W_E[B] W_Q^h (W_E[A] W_K^h)ᵀ / sqrt(d_head) (how much destination B attends
+    to source A, in attention logits) and OV[A, C] = W_E[A] W_V^h W_O^h W_U[:, C] (how much
+    attending to A raises the logit of C). Every one of the d_vocab³ triples competes.
+
+    Both circuits are d_vocab × d_vocab: read them ``chunk`` rows at a time, so that
+    memory grows with chunk · d_vocab · k and never with d_vocab².
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('one_layer.top_skip_trigrams: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#top_skip_trigrams')
+
+
+@exercise(
+    difficulty=1,
+    importance=3,
+    minutes=5,
+    hints=("Compare column 2 with column 0; take the mean of the matches as floats, then .item().",),
+)
+def copying_share(triples: Int[Tensor, "n 3"]) -> float:
+    """The share of skip-trigrams (A, B, C) that copy, C = A: the head raises the logit of
+    the very token it attends to. Return a Python float between 0 and 1.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('one_layer.copying_share: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#copying_share')
