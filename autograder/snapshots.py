@@ -51,8 +51,8 @@ def _flatten(value, name: str, tensors: dict) -> dict:
 def _rebuild(spec: dict, tensors: dict):
     if spec["t"] == "tensor":
         return tensors[spec["k"]]
-    if spec["t"] == "complex":
-        return torch.view_as_complex(tensors[spec["k"]])
+    if spec["t"] == "complex":  # a copy: the file's buffer need not be aligned for complex
+        return torch.view_as_complex(tensors[spec["k"]].clone())
     if spec["t"] in ("tuple", "list"):
         items = [_rebuild(s, tensors) for s in spec["items"]]
         return tuple(items) if spec["t"] == "tuple" else items

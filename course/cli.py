@@ -1,4 +1,4 @@
-"""The ``course`` command: train, zoo, info, check, exercises build.
+"""The ``course`` command: train, zoo, info, check, exercises build, kit, serve, nbgrader.
 
 Errors the user can fix print one line and exit non-zero; only bugs print tracebacks.
 """
@@ -168,6 +168,37 @@ def _cmd_kit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_nbgrader_init(args: argparse.Namespace) -> int:
+    from autograder.nbgrader import coursedir
+
+    for path in coursedir.init(Path(args.dir), args.course_id, args.timeout, args.exchange):
+        print(f"{'written':<10} {path}")
+    print(
+        f"next: edit {Path(args.dir) / coursedir.STUDENTS}, then `course nbgrader build --course {args.dir}`"
+    )
+    return 0
+
+
+def _cmd_nbgrader_build(args: argparse.Namespace) -> int:
+    from autograder.nbgrader import build
+    from course.chapters import CHAPTERS, chapter
+
+    if not (Path(args.course) / "nbgrader_config.py").exists():
+        raise CourseError(f"{args.course} is not a course folder; create it with `course nbgrader init`")
+    for slug in args.chapters:
+        chapter(slug)
+    for slug in args.chapters or list(CHAPTERS):
+        path, action = build.write(slug, Path(args.course), args.site_url)
+        print(f"{action:<10} {path}")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from course.site import serve
+
+    return serve(args.port, Path(args.site_dir) if args.site_dir else None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="course", description="Transformer Circuits, hands-on.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -207,6 +238,27 @@ def build_parser() -> argparse.ArgumentParser:
     k = sub.add_parser("kit", help="write a learner's copy of the course without solutions/")
     k.add_argument("dir", help="a new, empty folder")
     k.set_defaults(func=_cmd_kit)
+
+    s = sub.add_parser("serve", help="build the course's site and serve it on 127.0.0.1")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    s.add_argument("--site-dir", help="build into this folder (default build/site)")
+    s.set_defaults(func=_cmd_serve)
+
+    n = sub.add_parser("nbgrader", help="the chapters as nbgrader assignments")
+    nsub = n.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    ni = nsub.add_parser("init", help="create an nbgrader course folder")
+    ni.add_argument("dir", help="the course folder")
+    ni.add_argument("--course-id", default="circuits", help="nbgrader's course id (default circuits)")
+    ni.add_argument("--timeout", type=int, default=60, help="seconds a notebook cell may run (default 60)")
+    ni.add_argument("--exchange", help="the exchange folder (default DIR/exchange)")
+    ni.set_defaults(func=_cmd_nbgrader_init)
+    nb = nsub.add_parser("build", help="write source/<chapter>/<chapter>.ipynb from solutions/")
+    nb.add_argument("chapters", nargs="*", help="chapters (default: all)")
+    nb.add_argument("--course", required=True, help="the course folder made by `course nbgrader init`")
+    nb.add_argument(
+        "--site-url", help="the docs site the notebooks link to (default $SITE_URL or mkdocs serve's)"
+    )
+    nb.set_defaults(func=_cmd_nbgrader_build)
     return p
 
 

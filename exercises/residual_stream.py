@@ -1,4 +1,4 @@
-# stub-sha256: f647b398b971c368200ab4c53f5bec44b7edcaa32ff2958f935a89331023ac4a
+# stub-sha256: 961c5796bae09134671ecc3a298addd3c03a60fbca1ef42d5326fb04d207a03f
 # Generated from solutions/residual_stream.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "The residual stream and independent heads".
@@ -19,7 +19,15 @@ from torch import Tensor
 from course.exercise import exercise
 
 
-@exercise(difficulty=1, importance=4, minutes=5)
+@exercise(
+    difficulty=1,
+    importance=4,
+    minutes=5,
+    hints=(
+        "`W_E[tokens]` looks up rows for the whole batch at once: [batch, pos, d_model].",
+        "Slice W_pos to the sequence's length, `W_pos[:pos]`, and let it broadcast over the batch.",
+    ),
+)
 def embed(
     tokens: Int[Tensor, "batch pos"],
     W_E: Float[Tensor, "d_vocab d_model"],
@@ -36,7 +44,15 @@ def embed(
     raise NotImplementedError('residual_stream.embed: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#embed')
 
 
-@exercise(difficulty=2, importance=5, minutes=15)
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=15,
+    hints=(
+        '`einops.einsum(x, W_Q, "b p d, h d e -> b p h e")` gives every head\'s queries; keys alike. Then contract d_head between them.',
+        "Fill the future (`torch.ones(n, n).triu(diagonal=1)`) with `-inf` before the softmax, and take the softmax over keys, the last axis.",
+    ),
+)
 def attention_pattern(
     x: Float[Tensor, "batch pos d_model"],
     W_Q: Float[Tensor, "head d_model d_head"],
@@ -55,7 +71,12 @@ def attention_pattern(
     raise NotImplementedError('residual_stream.attention_pattern: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attention_pattern')
 
 
-@exercise(difficulty=1, importance=5, minutes=10)
+@exercise(
+    difficulty=1,
+    importance=5,
+    minutes=10,
+    hints=('One einsum that contracts d_head and keeps the head axis: `"b p h e, h e d -> b p h d"`.',),
+)
 def head_results(
     z: Float[Tensor, "batch pos head d_head"],
     W_O: Float[Tensor, "head d_head d_model"],
@@ -69,7 +90,14 @@ def head_results(
     raise NotImplementedError('residual_stream.head_results: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#head_results')
 
 
-@exercise(difficulty=2, importance=5, minutes=10)
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=10,
+    hints=(
+        "Sum over heads inside the einsum by leaving `h` out of its output, and add b_O once, not once per head.",
+    ),
+)
 def attention_output(
     z: Float[Tensor, "batch pos head d_head"],
     W_O: Float[Tensor, "head d_head d_model"],
@@ -86,7 +114,14 @@ def attention_output(
     raise NotImplementedError('residual_stream.attention_output: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attention_output')
 
 
-@exercise(difficulty=2, importance=4, minutes=10)
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=10,
+    hints=(
+        '`einops.rearrange(z, "b p h e -> b p (h e)")` concatenates the heads; stack W_O the same way, `"h e d -> (h e) d"`, so that the orders match.',
+    ),
+)
 def attention_output_concat(
     z: Float[Tensor, "batch pos head d_head"],
     W_O: Float[Tensor, "head d_head d_model"],
@@ -105,7 +140,15 @@ def attention_output_concat(
     raise NotImplementedError('residual_stream.attention_output_concat: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attention_output_concat')
 
 
-@exercise(difficulty=3, importance=5, minutes=25)
+@exercise(
+    difficulty=3,
+    importance=5,
+    minutes=25,
+    hints=(
+        'Reuse `attention_pattern` and `attention_output`. The values are `x W_V + b_V` per head, mixed by the pattern: `"b h q k, b k h e -> b q h e"`.',
+        "With shortformer positions, add `W_pos[:pos]` to the input of the pattern only; the values and the residual stream never see it.",
+    ),
+)
 def attn_only_forward(
     tokens: Int[Tensor, "batch pos"],
     W_E: Float[Tensor, "d_vocab d_model"],
@@ -137,7 +180,15 @@ def attn_only_forward(
     raise NotImplementedError('residual_stream.attn_only_forward: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attn_only_forward')
 
 
-@exercise(difficulty=2, importance=5, minutes=15)
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=15,
+    hints=(
+        'Put the heads of all layers on one axis: `einops.rearrange(results, "l b p h d -> (l h) b p d")`, layer 0 first.',
+        "The bias component is Σ_l b_O^l broadcast to [1, batch, pos, d_model]; concatenate everything along the first axis.",
+    ),
+)
 def residual_components(
     embed: Float[Tensor, "batch pos d_model"],
     pos_embed: Float[Tensor, "batch pos d_model"],
@@ -156,7 +207,15 @@ def residual_components(
     raise NotImplementedError('residual_stream.residual_components: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#residual_components')
 
 
-@exercise(difficulty=2, importance=5, minutes=15)
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=15,
+    hints=(
+        "`W_U[:, tokens[:, 1:]]` gathers the correct next token's unembedding column at every position: [d_model, batch, pos − 1].",
+        "Drop the last position of the components (it has no next token), then contract d_model.",
+    ),
+)
 def logit_attribution(
     components: Float[Tensor, "component batch pos d_model"],
     W_U: Float[Tensor, "d_model d_vocab"],

@@ -1,4 +1,4 @@
-# stub-sha256: 6b2cf25f9fefe09f6ec99a9e718b4571b50c27955f11dd260d284c78f75aec64
+# stub-sha256: e6ec6029154d250f8362c003808969df66df10a099413251801decefc19bdcc2
 # Generated from solutions/zero_layer.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Zero-layer transformers are bigram models".
@@ -16,7 +16,15 @@ from torch import Tensor
 from course.exercise import exercise
 
 
-@exercise(difficulty=1, importance=4, minutes=10)
+@exercise(
+    difficulty=1,
+    importance=4,
+    minutes=10,
+    hints=(
+        "Pair every token with the next one: `tokens[:-1]` and `tokens[1:]`.",
+        "Encode the pair (a, b) as the one integer a · d_vocab + b, count those with `torch.bincount(..., minlength=d_vocab**2)`, and reshape.",
+    ),
+)
 def bigram_counts(tokens: Int[Tensor, "n"], d_vocab: int) -> Int[Tensor, "d_vocab d_vocab"]:
     """How often each token follows each other token in a stream:
 
@@ -28,7 +36,15 @@ def bigram_counts(tokens: Int[Tensor, "n"], d_vocab: int) -> Int[Tensor, "d_voca
     raise NotImplementedError('zero_layer.bigram_counts: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#bigram_counts')
 
 
-@exercise(difficulty=2, importance=4, minutes=10)
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=10,
+    hints=(
+        "Add α to every count, the zeros included, before normalising.",
+        "Divide each row by its own sum (`sum(dim=-1, keepdim=True)`), then take the log.",
+    ),
+)
 def bigram_log_probs(
     counts: Float[Tensor, "d_vocab d_vocab"], alpha: float
 ) -> Float[Tensor, "d_vocab d_vocab"]:
@@ -43,7 +59,15 @@ def bigram_log_probs(
     raise NotImplementedError('zero_layer.bigram_log_probs: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#bigram_log_probs')
 
 
-@exercise(difficulty=1, importance=5, minutes=5)
+@exercise(
+    difficulty=1,
+    importance=5,
+    minutes=5,
+    hints=(
+        "With row vectors the embedding comes first: `W_E @ W_U` is [d_vocab, d_vocab].",
+        "b_U broadcasts over the rows: it is the same for every current token.",
+    ),
+)
 def zero_layer_logits(
     W_E: Float[Tensor, "d_vocab d_model"],
     W_U: Float[Tensor, "d_model d_vocab"],
@@ -60,7 +84,15 @@ def zero_layer_logits(
     raise NotImplementedError('zero_layer.zero_layer_logits: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#zero_layer_logits')
 
 
-@exercise(difficulty=2, importance=4, minutes=10)
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=10,
+    hints=(
+        "`table.log_softmax(dim=-1)` turns logits into log-probabilities and leaves log-probabilities as they are.",
+        "Index rows and columns at once, `log_probs[tokens[:-1], tokens[1:]]`, then negate and average.",
+    ),
+)
 def table_cross_entropy(
     table: Float[Tensor, "d_vocab d_vocab"], tokens: Int[Tensor, "n"]
 ) -> Float[Tensor, ""]:
@@ -75,7 +107,12 @@ def table_cross_entropy(
     raise NotImplementedError('zero_layer.table_cross_entropy: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#table_cross_entropy')
 
 
-@exercise(difficulty=1, importance=3, minutes=5)
+@exercise(
+    difficulty=1,
+    importance=3,
+    minutes=5,
+    hints=("Lower cross-entropy is better, so the model's gain over the unigram is H_unigram − H_model.",),
+)
 def gap_closed(
     unigram_ce: Float[Tensor, ""], model_ce: Float[Tensor, ""], bigram_ce: Float[Tensor, ""]
 ) -> Float[Tensor, ""]:
@@ -90,7 +127,15 @@ def gap_closed(
     raise NotImplementedError('zero_layer.gap_closed: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#gap_closed')
 
 
-@exercise(difficulty=3, importance=4, minutes=20)
+@exercise(
+    difficulty=3,
+    importance=4,
+    minutes=20,
+    hints=(
+        "`torch.linalg.svd(M, full_matrices=False)` returns U, S and Vh with M = U diag(S) Vh.",
+        "Fold the singular values into one factor: `U[:, :k] * S[:k]` scales each column.",
+    ),
+)
 def best_rank_k(
     log_probs: Float[Tensor, "d_vocab d_vocab"], k: int
 ) -> tuple[Float[Tensor, "d_vocab k"], Float[Tensor, "k d_vocab"]]:
@@ -106,7 +151,15 @@ def best_rank_k(
     raise NotImplementedError('zero_layer.best_rank_k: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#best_rank_k')
 
 
-@exercise(difficulty=2, importance=3, minutes=10)
+@exercise(
+    difficulty=2,
+    importance=3,
+    minutes=10,
+    hints=(
+        "`W_E[token]` is one row of d_model numbers; times W_U, plus b_U, it is one row of logits.",
+        "`Tensor.topk(k).indices` gives the k largest, largest first.",
+    ),
+)
 def top_next_tokens(
     W_E: Float[Tensor, "d_vocab d_model"],
     W_U: Float[Tensor, "d_model d_vocab"],

@@ -16,7 +16,15 @@ from torch import Tensor
 from course.exercise import exercise
 
 
-@exercise(difficulty=1, importance=4, minutes=5)
+@exercise(
+    difficulty=1,
+    importance=4,
+    minutes=5,
+    hints=(
+        "`W_E[tokens]` looks up rows for the whole batch at once: [batch, pos, d_model].",
+        "Slice W_pos to the sequence's length, `W_pos[:pos]`, and let it broadcast over the batch.",
+    ),
+)
 def embed(
     tokens: Int[Tensor, "batch pos"],
     W_E: Float[Tensor, "d_vocab d_model"],
@@ -34,7 +42,15 @@ def embed(
     ### END SOLUTION
 
 
-@exercise(difficulty=2, importance=5, minutes=15)
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=15,
+    hints=(
+        '`einops.einsum(x, W_Q, "b p d, h d e -> b p h e")` gives every head\'s queries; keys alike. Then contract d_head between them.',
+        "Fill the future (`torch.ones(n, n).triu(diagonal=1)`) with `-inf` before the softmax, and take the softmax over keys, the last axis.",
+    ),
+)
 def attention_pattern(
     x: Float[Tensor, "batch pos d_model"],
     W_Q: Float[Tensor, "head d_model d_head"],
@@ -59,7 +75,12 @@ def attention_pattern(
     ### END SOLUTION
 
 
-@exercise(difficulty=1, importance=5, minutes=10)
+@exercise(
+    difficulty=1,
+    importance=5,
+    minutes=10,
+    hints=('One einsum that contracts d_head and keeps the head axis: `"b p h e, h e d -> b p h d"`.',),
+)
 def head_results(
     z: Float[Tensor, "batch pos head d_head"],
     W_O: Float[Tensor, "head d_head d_model"],
@@ -74,7 +95,14 @@ def head_results(
     ### END SOLUTION
 
 
-@exercise(difficulty=2, importance=5, minutes=10)
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=10,
+    hints=(
+        "Sum over heads inside the einsum by leaving `h` out of its output, and add b_O once, not once per head.",
+    ),
+)
 def attention_output(
     z: Float[Tensor, "batch pos head d_head"],
     W_O: Float[Tensor, "head d_head d_model"],
@@ -92,7 +120,14 @@ def attention_output(
     ### END SOLUTION
 
 
-@exercise(difficulty=2, importance=4, minutes=10)
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=10,
+    hints=(
+        '`einops.rearrange(z, "b p h e -> b p (h e)")` concatenates the heads; stack W_O the same way, `"h e d -> (h e) d"`, so that the orders match.',
+    ),
+)
 def attention_output_concat(
     z: Float[Tensor, "batch pos head d_head"],
     W_O: Float[Tensor, "head d_head d_model"],
@@ -114,7 +149,15 @@ def attention_output_concat(
     ### END SOLUTION
 
 
-@exercise(difficulty=3, importance=5, minutes=25)
+@exercise(
+    difficulty=3,
+    importance=5,
+    minutes=25,
+    hints=(
+        'Reuse `attention_pattern` and `attention_output`. The values are `x W_V + b_V` per head, mixed by the pattern: `"b h q k, b k h e -> b q h e"`.',
+        "With shortformer positions, add `W_pos[:pos]` to the input of the pattern only; the values and the residual stream never see it.",
+    ),
+)
 def attn_only_forward(
     tokens: Int[Tensor, "batch pos"],
     W_E: Float[Tensor, "d_vocab d_model"],
@@ -155,7 +198,15 @@ def attn_only_forward(
     ### END SOLUTION
 
 
-@exercise(difficulty=2, importance=5, minutes=15)
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=15,
+    hints=(
+        'Put the heads of all layers on one axis: `einops.rearrange(results, "l b p h d -> (l h) b p d")`, layer 0 first.',
+        "The bias component is Σ_l b_O^l broadcast to [1, batch, pos, d_model]; concatenate everything along the first axis.",
+    ),
+)
 def residual_components(
     embed: Float[Tensor, "batch pos d_model"],
     pos_embed: Float[Tensor, "batch pos d_model"],
@@ -177,7 +228,15 @@ def residual_components(
     ### END SOLUTION
 
 
-@exercise(difficulty=2, importance=5, minutes=15)
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=15,
+    hints=(
+        "`W_U[:, tokens[:, 1:]]` gathers the correct next token's unembedding column at every position: [d_model, batch, pos − 1].",
+        "Drop the last position of the components (it has no next token), then contract d_model.",
+    ),
+)
 def logit_attribution(
     components: Float[Tensor, "component batch pos d_model"],
     W_U: Float[Tensor, "d_model d_vocab"],

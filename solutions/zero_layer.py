@@ -13,7 +13,15 @@ from torch import Tensor
 from course.exercise import exercise
 
 
-@exercise(difficulty=1, importance=4, minutes=10)
+@exercise(
+    difficulty=1,
+    importance=4,
+    minutes=10,
+    hints=(
+        "Pair every token with the next one: `tokens[:-1]` and `tokens[1:]`.",
+        "Encode the pair (a, b) as the one integer a · d_vocab + b, count those with `torch.bincount(..., minlength=d_vocab**2)`, and reshape.",
+    ),
+)
 def bigram_counts(tokens: Int[Tensor, "n"], d_vocab: int) -> Int[Tensor, "d_vocab d_vocab"]:
     """How often each token follows each other token in a stream:
 
@@ -27,7 +35,15 @@ def bigram_counts(tokens: Int[Tensor, "n"], d_vocab: int) -> Int[Tensor, "d_voca
     ### END SOLUTION
 
 
-@exercise(difficulty=2, importance=4, minutes=10)
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=10,
+    hints=(
+        "Add α to every count, the zeros included, before normalising.",
+        "Divide each row by its own sum (`sum(dim=-1, keepdim=True)`), then take the log.",
+    ),
+)
 def bigram_log_probs(
     counts: Float[Tensor, "d_vocab d_vocab"], alpha: float
 ) -> Float[Tensor, "d_vocab d_vocab"]:
@@ -44,7 +60,15 @@ def bigram_log_probs(
     ### END SOLUTION
 
 
-@exercise(difficulty=1, importance=5, minutes=5)
+@exercise(
+    difficulty=1,
+    importance=5,
+    minutes=5,
+    hints=(
+        "With row vectors the embedding comes first: `W_E @ W_U` is [d_vocab, d_vocab].",
+        "b_U broadcasts over the rows: it is the same for every current token.",
+    ),
+)
 def zero_layer_logits(
     W_E: Float[Tensor, "d_vocab d_model"],
     W_U: Float[Tensor, "d_model d_vocab"],
@@ -62,7 +86,15 @@ def zero_layer_logits(
     ### END SOLUTION
 
 
-@exercise(difficulty=2, importance=4, minutes=10)
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=10,
+    hints=(
+        "`table.log_softmax(dim=-1)` turns logits into log-probabilities and leaves log-probabilities as they are.",
+        "Index rows and columns at once, `log_probs[tokens[:-1], tokens[1:]]`, then negate and average.",
+    ),
+)
 def table_cross_entropy(
     table: Float[Tensor, "d_vocab d_vocab"], tokens: Int[Tensor, "n"]
 ) -> Float[Tensor, ""]:
@@ -79,7 +111,12 @@ def table_cross_entropy(
     ### END SOLUTION
 
 
-@exercise(difficulty=1, importance=3, minutes=5)
+@exercise(
+    difficulty=1,
+    importance=3,
+    minutes=5,
+    hints=("Lower cross-entropy is better, so the model's gain over the unigram is H_unigram − H_model.",),
+)
 def gap_closed(
     unigram_ce: Float[Tensor, ""], model_ce: Float[Tensor, ""], bigram_ce: Float[Tensor, ""]
 ) -> Float[Tensor, ""]:
@@ -95,7 +132,15 @@ def gap_closed(
     ### END SOLUTION
 
 
-@exercise(difficulty=3, importance=4, minutes=20)
+@exercise(
+    difficulty=3,
+    importance=4,
+    minutes=20,
+    hints=(
+        "`torch.linalg.svd(M, full_matrices=False)` returns U, S and Vh with M = U diag(S) Vh.",
+        "Fold the singular values into one factor: `U[:, :k] * S[:k]` scales each column.",
+    ),
+)
 def best_rank_k(
     log_probs: Float[Tensor, "d_vocab d_vocab"], k: int
 ) -> tuple[Float[Tensor, "d_vocab k"], Float[Tensor, "k d_vocab"]]:
@@ -113,7 +158,15 @@ def best_rank_k(
     ### END SOLUTION
 
 
-@exercise(difficulty=2, importance=3, minutes=10)
+@exercise(
+    difficulty=2,
+    importance=3,
+    minutes=10,
+    hints=(
+        "`W_E[token]` is one row of d_model numbers; times W_U, plus b_U, it is one row of logits.",
+        "`Tensor.topk(k).indices` gives the k largest, largest first.",
+    ),
+)
 def top_next_tokens(
     W_E: Float[Tensor, "d_vocab d_model"],
     W_U: Float[Tensor, "d_model d_vocab"],

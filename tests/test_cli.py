@@ -1,8 +1,13 @@
 """The `course` command as a user meets it: installed on PATH, errors in one line."""
 
+import re
+import socket
 import subprocess
+import urllib.request
 
 import pytest
+
+from course.errors import CourseError
 
 
 @pytest.fixture
@@ -63,3 +68,49 @@ def test_train_writes_a_run_folder(run, tmp_path):
 
     again = run("train", "0l", "--quick", "--out", str(tmp_path / "run"))
     assert again.returncode == 1 and "already holds a run; pass --force" in again.stderr
+
+
+def test_serve_builds_the_site_and_serves_it_on_localhost(user_env, tmp_path):
+    from course.site import ROOT, katex_ok
+
+    if not katex_ok(ROOT):
+        pytest.skip("KaTeX is not installed: run `npm ci` at the repository root")
+    site = tmp_path / "site"
+    proc = subprocess.Popen(
+        ["course", "serve", "--port", "0", "--site-dir", str(site)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=user_env,
+    )
+    try:
+        lines = []
+        for line in proc.stdout:  # the address comes once the site is built
+            lines.append(line)
+            if line.startswith("serving the course at "):
+                break
+        address = re.match(r"serving the course at (http://127\.0\.0\.1:\d+/) ", lines[-1])
+        assert address, "".join(lines)
+        with urllib.request.urlopen(address.group(1) + "zero-layer/", timeout=30) as response:
+            assert response.status == 200 and "Zero-layer" in response.read().decode()
+        assert (site / "index.html").is_file()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_serve_says_how_to_get_katex_without_npm(tmp_path, monkeypatch):
+    from course import site
+
+    (tmp_path / "package.json").write_text('{"devDependencies": {"katex": "0.19.1"}}')
+    monkeypatch.setattr(site.shutil, "which", lambda name: None)
+    with pytest.raises(CourseError, match=r"npm is not installed.*then run `npm ci` in"):
+        site.ensure_katex(tmp_path)
+
+
+def test_serve_on_a_busy_port_says_so(run):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        out = run("serve", "--port", str(busy.getsockname()[1]))
+    assert out.returncode == 1 and "choose another --port" in out.stderr, out.stderr

@@ -16,6 +16,7 @@ def quick_start() -> list[str]:
 def test_quick_start_is_two_commands():
     setup, tests = quick_start()
     assert "python3 -m venv" in setup and "pip install" in setup
+    assert setup.endswith("course serve"), "the first command ends by serving the course's site"
     assert "pytest" in tests
 
 

@@ -1,12 +1,17 @@
-"""The docs site: a strict mkdocs build, the display-math lint, and the pages in a real browser.
+"""The docs site: a strict mkdocs build, the display-math lint, the course blocks (exercise
+cards, values and figures from the code), and the pages in a real browser.
 
 The browser tests need Debian's chromium at /usr/bin/chromium and the PyPI playwright package,
 and skip without them (never `playwright install`: it downloads browsers). The build needs KaTeX
-from npm: run `npm ci` at the repository root first, or the build tests skip.
+from npm: run `npm ci` at the repository root first, or the build tests skip. Screenshots go to
+$COURSE_TEST_ARTEFACTS when it is set, else to a temporary folder that the test prints.
 """
 
 import functools
+import html
+import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +21,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from course.dataset import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,15 +42,18 @@ KATEX_ERROR_RGB = "rgb(204, 0, 0)"  # KaTeX's #cc0000 for a macro it does not kn
 
 
 def mkdocs(tmp: Path, *args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run mkdocs as a fresh user would: its own HOME and matplotlib config."""
+    """Run mkdocs as a fresh user would: its own HOME and matplotlib config, but the token
+    and figure caches that the tests share (see tests/conftest.py)."""
     home, mpl = tmp / "home", tmp / "mpl"
     home.mkdir(exist_ok=True)
     mpl.mkdir(exist_ok=True)
-    env = dict(os.environ, HOME=str(home), MPLCONFIGDIR=str(mpl), NO_MKDOCS_2_WARNING="1", **(env or {}))
+    full = dict(os.environ, HOME=str(home), MPLCONFIGDIR=str(mpl), NO_MKDOCS_2_WARNING="1")
+    full["COURSE_CACHE_DIR"] = str(cache_dir())
+    full.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", *args],
         cwd=cwd,
-        env=env,
+        env=full,
         capture_output=True,
         text=True,
         timeout=120,
@@ -153,6 +163,243 @@ def test_build_without_node_modules_says_to_run_npm_ci(tmp_path):
     assert len(errors) == 1 and "KaTeX" in errors[0], result.stderr
 
 
+# --- course blocks: exercise cards, values and figures --------------------------------------
+
+
+def load_hook(name: str):
+    spec = importlib.util.spec_from_file_location(f"hook_{name}", ROOT / "site" / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+blocks = load_hook("course_blocks")
+
+FAKE_FIGURES = '''"""Figures for the hook's tests; every call is logged, so that a test sees the cache work."""
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+LOG = Path(__file__).resolve().parents[2] / "calls.log"
+
+
+def _called(name):
+    with LOG.open("a") as f:
+        f.write(name + "\\n")
+
+
+def answer():
+    _called("answer")
+    return "forty-two"
+
+
+def line():
+    """A straight line, for the test."""
+    _called("line")
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    return fig
+
+
+def broken():
+    """A figure whose code fails."""
+    raise RuntimeError("no data here")
+
+
+def _reads_the_reference():  # never called: the import alone ties the cache to solutions/zero_layer.py
+    from solutions import zero_layer  # noqa: F401
+
+
+def nodoc():
+    return plt.subplots()[0]
+
+
+def not_a_string():
+    return 42
+'''
+
+
+def exercise_names(slug: str) -> list[str]:
+    return list(blocks.read_exercises(ROOT / "exercises" / f"{slug}.py"))
+
+
+#: A line of the reference answer of best_rank_k, which the hints do not give away.
+ANSWER_LINE = "U, S, Vh = torch.linalg.svd(log_probs, full_matrices=False)"
+
+
+def text_of(page_html: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", page_html))
+
+
+def blocks_project(tmp: Path, page: str) -> Path:
+    """A project with the real zero_layer exercises and solutions, a fake figure module, one
+    page and only the course-blocks hook."""
+    project = tmp / "project"
+    (project / "site" / "figures").mkdir(parents=True)
+    for package in ("exercises", "solutions"):
+        (project / package).mkdir()
+        shutil.copy(ROOT / package / "zero_layer.py", project / package)
+    (project / "solutions" / "other_chapter.py").write_text('"""Not used by the figures."""\n')
+    (project / "site" / "figures" / "zero_layer.py").write_text(FAKE_FIGURES)
+    (project / "site" / "zero-layer.md").write_text(page)
+    (project / "mkdocs.yml").write_text(
+        "site_name: blocks\ndocs_dir: site\n"
+        f"hooks:\n  - {ROOT / 'site' / 'hooks' / 'course_blocks.py'}\n"
+        "exclude_docs: |\n  /figures/\n"
+        "markdown_extensions:\n  - admonition\n  - pymdownx.details\n  - pymdownx.superfences\n"
+    )
+    return project
+
+
+def build_blocks(tmp: Path, project: Path, **env) -> tuple[subprocess.CompletedProcess, str]:
+    out = tmp / "out"
+    env = {"COURSE_CACHE_DIR": str(tmp / "cache"), **env}
+    result = mkdocs(tmp, "build", "--strict", "-d", str(out), cwd=project, env=env)
+    page = out / "zero-layer" / "index.html"
+    return result, page.read_text() if page.exists() else ""
+
+
+def full_page() -> str:
+    cards = "\n\n".join(f"## {name}\n\n{{{{ card {name} }}}}" for name in exercise_names("zero_layer"))
+    return (
+        "# Zero layer\n\nThe answer is {{ value answer }}.\n\n{{ figure line }}\n\n"
+        "```\n{{ card left_alone_in_code }}\n```\n\n" + cards + "\n"
+    )
+
+
+def test_blocks_build_cards_values_and_cached_figures(tmp_path):
+    project = blocks_project(tmp_path, full_page())
+    sources = sorted(p.relative_to(project) for p in (project / "site").rglob("*"))
+    result, doc = build_blocks(tmp_path, project)
+    assert result.returncode == 0, result.stderr
+
+    names = exercise_names("zero_layer")
+    hints = sum(len(e.hints) for e in blocks.read_exercises(ROOT / "exercises" / "zero_layer.py").values())
+    assert doc.count('class="admonition example"') == len(names)
+    assert doc.count('<details class="tip">') == hints >= len(names)
+    assert doc.count('<details class="success">') == len(names)
+    for name in names:
+        assert f"course check zero_layer {name}</code>" in doc
+    assert ANSWER_LINE in text_of(doc)
+    assert "The answer is forty-two." in doc
+    assert "{{ card left_alone_in_code }}" in doc
+    assert '<img src="../assets/figures/zero_layer/line.svg" alt="A straight line, for the test.">' in doc
+    svg = tmp_path / "out" / "assets" / "figures" / "zero_layer" / "line.svg"
+    assert svg.read_text().lstrip().startswith("<?xml") and "<svg" in svg.read_text()
+
+    calls = tmp_path / "project" / "calls.log"
+    assert calls.read_text().split() == ["answer", "line"]
+    assert sorted(p.relative_to(project) for p in (project / "site").rglob("*")) == sources, (
+        "the build wrote into the docs folder"
+    )
+
+    result, doc = build_blocks(tmp_path, project)  # cached: nothing runs again
+    assert result.returncode == 0, result.stderr
+    assert calls.read_text().split() == ["answer", "line"]
+    assert svg.is_file() and "forty-two" in doc
+
+    def edit_and_build(path: Path) -> list[str]:
+        path.write_text(path.read_text() + "\n# an edit\n")
+        result, _ = build_blocks(tmp_path, project)
+        assert result.returncode == 0, result.stderr
+        return calls.read_text().split()
+
+    assert edit_and_build(project / "solutions" / "other_chapter.py") == ["answer", "line"]
+    # What the figure module imports changed, or the module itself: everything runs again.
+    assert edit_and_build(project / "solutions" / "zero_layer.py") == ["answer", "line"] * 2
+    assert edit_and_build(project / "site" / "figures" / "zero_layer.py") == ["answer", "line"] * 3
+
+
+def test_cards_name_methods_class_dot_method(tmp_path):
+    path = tmp_path / "chapter.py"
+    path.write_text(
+        "from course.exercise import exercise\n\n\nclass Box:\n"
+        '    @exercise(difficulty=2, importance=3, minutes=5, hints=("Look inside.",))\n'
+        "    def open(self) -> int:\n"
+        '        """Open it."""\n'
+        "        ### BEGIN SOLUTION\n        return 1\n        ### END SOLUTION\n"
+    )
+    (card,) = blocks.read_exercises(path).values()
+    assert (card.name, card.stub, card.hints) == (
+        "Box.open",
+        'def open(self) -> int:\n    """Open it."""',
+        ("Look inside.",),
+    )
+    assert blocks.solution_source(path, "Box.open") == "def open(self) -> int:\n    return 1"
+
+
+def test_hidden_solutions_leave_the_answers_out(tmp_path):
+    project = blocks_project(tmp_path, full_page())
+    result, doc = build_blocks(tmp_path, project, COURSE_HIDE_SOLUTIONS="1")
+    assert result.returncode == 0, result.stderr
+    assert '<details class="tip">' in doc and "course check zero_layer bigram_counts" in doc
+    assert '<details class="success">' not in doc and "Solution" not in doc
+    assert ANSWER_LINE not in text_of(doc)
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("{{ card nope }}", "zero-layer.md:3: no exercise 'nope' in exercises/zero_layer.py"),
+        ("{{ figure broken }}", "broken() failed: RuntimeError: no data here"),
+        ("{{ figure nodoc }}", "nodoc() needs a docstring"),
+        ("{{ value missing }}", "has no function missing()"),
+        ("{{ value not_a_string }}", "not_a_string() must return a str"),
+        ("Text {{ card bigram_counts }} inline.", "zero-layer.md:3: {{ card bigram_counts }} must be alone"),
+        ("{{ cards bigram_counts }}", "unknown block {{ cards ... }}"),
+        ("{{ card bigram counts }}", "cannot read {{ card bigram counts }}"),
+        ("{{ card bigram_counts }}", "no {{ card NAME }} for exercise(s) bigram_log_probs"),
+    ],
+)
+def test_blocks_fail_the_build_with_a_clear_message(tmp_path, line, message):
+    project = blocks_project(tmp_path, f"# Zero layer\n\n{line}\n")
+    result, _ = build_blocks(tmp_path, project)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr
+
+
+def test_every_chapter_page_has_a_card_per_exercise(site):
+    from course.chapters import CHAPTERS
+
+    for slug, chapter in CHAPTERS.items():
+        page = site / chapter.page / "index.html"
+        if not page.exists():
+            continue
+        doc = page.read_text()
+        names = exercise_names(slug)
+        assert doc.count('class="admonition example"') == len(names), slug
+        for name in names:
+            anchor = name.replace(".", "-")  # a method's section: FactoredMatrix.svd → FactoredMatrix-svd
+            assert f'id="{anchor}"' in doc, f"{chapter.page} has no section #{anchor}"
+            assert f"course check {slug} {name}</code>" in doc, (slug, name)
+
+
+def test_page_numbers_agree_with_the_zoo_metrics(site):
+    """The numbers on the pages are computed at build time from the data and the reference
+    solutions; the zoo's metrics were measured by the training code. They must agree."""
+    from course import zoo
+    from course.dataset import load_streams
+
+    if load_streams().corpus_sha256 != zoo.entry("attn-only-0l").config["corpus_sha256"]:
+        pytest.skip("this Python's standard library is not the corpus the zoo was trained on")
+    doc = (site / "zero-layer" / "index.html").read_text()
+    printed = float(re.search(r"closes <strong>([\d.]+)%</strong> of the gap", doc).group(1))
+    assert abs(printed / 100 - zoo.entry("attn-only-0l").metrics["gap_closed"]) <= 0.0005 + 1e-9
+
+    doc = (site / "residual-stream" / "index.html").read_text()
+    head = re.search(r"the largest is (L\dH\d)", doc).group(1)
+    induction = zoo.entry("attn-only-2l").metrics["induction"][-1]
+    last = len(zoo.entry("attn-only-2l").metrics["induction"]) - 1
+    top_two = sorted(range(len(induction)), key=lambda h: induction[h])[-2:]
+    assert head in {f"L{last}H{h}" for h in top_two}, (head, induction)
+
+    models = (site / "models" / "index.html").read_text()
+    gap = zoo.entry("attn-only-0l").metrics["gap_closed"]
+    assert f"closes {gap:.1%} of the unigram → bigram gap" in models
+
+
 # --- a real browser -------------------------------------------------------------------------
 
 
@@ -225,6 +472,21 @@ def assert_math_rendered(page) -> None:
     assert page.locator(".katex-error").count() == 0
 
 
+def assert_images_loaded(page) -> int:
+    """Every image of the article decoded (naturalWidth > 0); returns how many there are."""
+    sizes = page.evaluate(
+        """() => Promise.all([...document.querySelectorAll("article img")].map(
+            i => i.decode().then(() => [i.src, i.naturalWidth], () => [i.src, 0])))"""
+    )
+    broken = [src for src, width in sizes if width <= 0]
+    assert not broken, f"images that did not load: {broken}"
+    return len(sizes)
+
+
+#: Pages with build-time figures from site/figures/.
+FIGURE_PAGES = ["zero-layer/", "residual-stream/", "models/"]
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_page_renders_offline_in_a_browser(server, watched, path):
     page = watched.page
@@ -244,6 +506,9 @@ def test_page_renders_offline_in_a_browser(server, watched, path):
     if path == "glossary/":
         assert count >= 20
     page.wait_for_load_state("networkidle")
+    images = assert_images_loaded(page)
+    if path in FIGURE_PAGES:
+        assert images >= 1, "the page's figures are missing"
     assert not watched.foreign, f"requests left 127.0.0.1: {watched.foreign}"
     assert not watched.errors, watched.errors
 
@@ -269,3 +534,48 @@ def test_search_finds_a_page(server, watched):
     results.first.wait_for(timeout=10_000)
     assert results.count() >= 1
     assert not watched.foreign and not watched.errors, (watched.foreign, watched.errors)
+
+
+def test_a_hint_opens_on_a_chapter_page(server, watched):
+    page = watched.page
+    page.goto(server + "zero-layer/", wait_until="load")
+    hint = page.locator("article details.tip").first
+    text = hint.locator("p").first
+    assert hint.get_attribute("open") is None and not text.is_visible(), "a hint must start folded"
+    hint.locator("summary").click()
+    page.wait_for_function("() => document.querySelector('article details.tip').open")
+    assert text.is_visible() and len(text.inner_text()) > 10
+    assert not watched.foreign and not watched.errors, (watched.foreign, watched.errors)
+
+
+@pytest.fixture(scope="module")
+def artefacts(tmp_path_factory) -> Path:
+    folder = os.environ.get("COURSE_TEST_ARTEFACTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("artefacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_screenshots_of_the_home_page_and_a_chapter(server, watched, artefacts):
+    page = watched.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for name, path in [("home", ""), ("zero-layer", "zero-layer/")]:
+        page.goto(server + path, wait_until="networkidle")
+        assert_math_rendered(page)
+        assert_images_loaded(page)
+        shot = artefacts / f"{name}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        data = shot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, shot
+    print(f"screenshots in {artefacts}")
+
+
+def test_the_built_site_works_from_file_urls(site, watched):
+    """Opened from the disk, without a server: the math and the figures still render."""
+    page = watched.page
+    page.goto((site / "zero-layer" / "index.html").as_uri(), wait_until="load")
+    assert_math_rendered(page)
+    assert page.locator(".arithmatex .katex").count() >= 3
+    assert assert_images_loaded(page) >= 1
+    remote = [u for u in watched.foreign if not u.startswith("file:")]
+    assert not remote, f"requests left the disk: {remote}"

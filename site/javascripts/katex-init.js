@@ -23,7 +23,10 @@
 
   if (typeof document$ !== "undefined") {
     document$.subscribe(render);
-  } else if (document.readyState === "loading") {
+  }
+  // document$ does not emit for a page opened from file://, so render the first page directly
+  // as well; render() skips what is already rendered.
+  if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", render);
   } else {
     render();

@@ -1,0 +1,56 @@
+"""Figures of the residual-stream chapter, computed on the zoo's attn-only-2l with the
+chapter's reference solutions (see site/hooks/course_blocks.py for how pages use them)."""
+
+from functools import cache
+
+import torch
+
+from course import plots, zoo
+from course.dataset import frequent_tokens, load_streams, repeated_tokens
+from course.tokenizer import Tokenizer
+from course.train import RECIPES
+from solutions import residual_stream as rs
+
+PERIOD = 50  # tokens in each half of a repeated sequence
+
+
+@cache
+def _attribution():
+    """Direct logit attribution of every component on random repeated sequences, averaged
+    over the first half (nothing to copy yet) and the second half (a repeat)."""
+    model = zoo.load("attn-only-2l", dtype=torch.float64)
+    bos = Tokenizer().bos_id
+    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    tokens = repeated_tokens(pool, 32, PERIOD, 2 * PERIOD, bos, torch.Generator().manual_seed(0))
+    _, cache = model.run_with_cache(tokens)
+    results = torch.stack([cache["result", l] for l in range(model.cfg.n_layers)])
+    embed = cache["hook_embed"]
+    # Shortformer positions never enter the residual stream: their component is zero.
+    components = rs.residual_components(embed, torch.zeros_like(embed), results, model.b_O)
+    dla = rs.logit_attribution(components, model.W_U, tokens)  # [component, batch, pos - 1]
+    labels = ["embed", "pos"]
+    labels += [f"L{l}H{h}" for l in range(model.cfg.n_layers) for h in range(model.cfg.n_heads)]
+    labels.append("b_O")
+    first = dla[:, :, 1:PERIOD].mean(dim=(1, 2))
+    second = dla[:, :, PERIOD + 1 :].mean(dim=(1, 2))
+    return labels, first, second
+
+
+def top_second_half_head() -> str:
+    labels, _, second = _attribution()
+    heads = [i for i, name in enumerate(labels) if name.startswith("L")]
+    best = max(heads, key=lambda i: second[i].item())
+    return f"{labels[best]} (+{second[best].item():.1f})"
+
+
+def dla_repeated_tokens():
+    """Direct logit attribution of the correct next token on attn-only-2l, per component,
+    averaged over random sequences of frequent tokens repeated once: in the second half,
+    layer 1's induction heads add most of the correct token's logit."""
+    labels, first, second = _attribution()
+    return plots.component_bars(
+        labels,
+        {"first half (new tokens)": first.tolist(), "second half (a repeat)": second.tolist()},
+        ylabel="logit of the correct token",
+        title="what each component adds to the correct logit",
+    )

@@ -1,0 +1,521 @@
+"""Exercise cards, numbers and figures in the pages, taken from the code at build time.
+
+A page's numbers and figures about the zoo models come from running code, never from typing,
+so they cannot drift from the models and the solutions. The contract for a page
+``site/<page>.md``, whose *module stem* is ``<page>`` with ``-`` replaced by ``_``:
+
+``{{ card NAME }}``, on a line of its own, on a chapter page (the module stem is a slug in
+``course.chapters.CHAPTERS``: ``site/zero-layer.md`` is chapter ``zero_layer``)
+    becomes exercise NAME's card (NAME is a function, or ``Class.method`` for a method, as
+    ``course.exercise.exercises_in`` names them): its signature and docstring from
+    ``exercises/<slug>.py``, its difficulty, importance, minutes and points from its
+    ``@exercise(...)`` decorator, each hint in a folded ``??? tip`` block, the command that
+    grades it (``course check <slug> NAME``), and the reference answer from
+    ``solutions/<slug>.py`` in a folded ``??? success "Solution"`` block. With ``COURSE_HIDE_SOLUTIONS=1`` the solution blocks are left out, for instructors
+    who grade. An unknown NAME fails the build; an exercise without a card on its chapter's page
+    is a warning, so ``mkdocs build --strict`` fails.
+
+``{{ value NAME }}``, anywhere in a line
+    is replaced by the ``str`` that the zero-argument function NAME of ``site/figures/<stem>.py``
+    returns. It is inserted as Markdown.
+
+``{{ figure NAME }}``, on a line of its own
+    becomes an image of the matplotlib Figure that the zero-argument function NAME of
+    ``site/figures/<stem>.py`` returns, saved as SVG. The function's docstring (its first
+    paragraph) is the alt text and the caption, so a figure without a docstring fails.
+
+Directives inside fenced code blocks are left as they are. A figure module is run with the
+Agg backend, and only when its results are not cached: values and figures are cached under
+``$COURSE_CACHE_DIR/site`` (else ``build/cache/site``), keyed by the hash of the figure
+module, of the ``solutions/`` modules it imports, of every ``course/`` source and of the data
+files under ``course/data/`` (the zoo's manifest pins the weights). Figures are added to the
+build output only, never written into ``site/``, so ``mkdocs serve`` does not rebuild in a
+loop. An exception in a figure function fails the build with the function's name and
+traceback. Each function computed is logged with its time, to find what slows a cold build.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import html
+import io
+import os
+import re
+import sys
+import textwrap
+import time
+import traceback
+import types
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import get_plugin_logger
+from mkdocs.structure.files import File
+
+log = get_plugin_logger("course_blocks")
+
+DIRECTIVE = re.compile(r"\{\{\s*([a-z]+)\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*\}\}")
+#: Anything that looks like a block, to catch the ones DIRECTIVE cannot read.
+LOOKALIKE = re.compile(r"\{\{\s*[a-z]+\s[^{}]*\}\}")
+KINDS = ("card", "value", "figure")
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+FIGURES_URI = "assets/figures"  # where the build output gets the figures
+#: Bump when the cached format changes, so that old caches are not read.
+CACHE_VERSION = "1"
+
+
+# --- finding the directives -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Directive:
+    kind: str
+    name: str
+    line: int  # 1-based, in the page's Markdown
+
+
+def directives(markdown: str) -> list[Directive]:
+    """Every directive outside fenced code. An unknown kind, or a card or figure that
+    shares its line with other text, raises ValueError naming the line."""
+    found: list[Directive] = []
+    fence: str | None = None
+    for number, line in enumerate(markdown.splitlines(), start=1):
+        opened = FENCE.match(line)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opened:
+            fence = opened.group(1)
+            continue
+        stray = LOOKALIKE.search(DIRECTIVE.sub("", line))
+        if stray:
+            raise ValueError(
+                f"{number}: cannot read {stray.group(0)}: write {{{{ card|value|figure NAME }}}}"
+            )
+        for m in DIRECTIVE.finditer(line):
+            kind, name = m.groups()
+            if kind not in KINDS:
+                raise ValueError(
+                    f"{number}: unknown block {{{{ {kind} ... }}}}; use one of {', '.join(KINDS)}"
+                )
+            if kind != "card" and "." in name:
+                raise ValueError(f"{number}: {name!r} is not a function name of site/figures/")
+            if kind != "value" and line.strip() != m.group(0):
+                raise ValueError(f"{number}: {{{{ {kind} {name} }}}} must be alone on its line")
+            found.append(Directive(kind, name, number))
+    return found
+
+
+def module_stem(page_uri: str) -> str:
+    """``zero-layer.md`` → ``zero_layer``: the chapter slug and the figure module's name."""
+    return Path(page_uri).stem.replace("-", "_")
+
+
+# --- exercise cards ---------------------------------------------------------------------
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+INFO_FIELDS = ("difficulty", "importance", "minutes", "hints")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    stub: str  # the signature and docstring, as the learner's file has them
+    difficulty: int
+    importance: int
+    minutes: int
+    hints: tuple[str, ...]
+
+
+def _functions(path: Path) -> tuple[list[str], dict[str, ast.FunctionDef]]:
+    """A module's lines, and its functions by name: top-level functions by their name,
+    methods of its top-level classes as ``Class.method`` (as course.exercise names them)."""
+    try:
+        source = path.read_text()
+    except FileNotFoundError:
+        raise PluginError(f"{path} is missing") from None
+    try:
+        tree = ast.parse(source, filename=str(path))
+    except SyntaxError as e:
+        raise PluginError(f"{path}:{e.lineno}: cannot parse it: {e.msg}") from None
+    defs = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            defs[node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            defs.update({f"{node.name}.{f.name}": f for f in node.body if isinstance(f, ast.FunctionDef)})
+    return source.splitlines(), defs
+
+
+def _decorator_info(node: ast.FunctionDef) -> dict | None:
+    """The keyword values of an ``@exercise(...)`` decorator, or None without one."""
+    for dec in node.decorator_list:
+        func = dec.func if isinstance(dec, ast.Call) else None
+        name = getattr(func, "id", None) or getattr(func, "attr", None)
+        if name == "exercise":
+            values = dict(zip(INFO_FIELDS, (ast.literal_eval(a) for a in dec.args)))
+            values.update({k.arg: ast.literal_eval(k.value) for k in dec.keywords})
+            return values
+    return None
+
+
+def _has_docstring(node: ast.FunctionDef) -> bool:
+    first = node.body[0]
+    return (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )
+
+
+def read_exercises(path: Path) -> dict[str, Exercise]:
+    """The exercises of a stub module, read with ``ast``: the build never runs learner code."""
+    lines, defs = _functions(path)
+    out = {}
+    for name, node in sorted(defs.items(), key=lambda item: item[1].lineno):
+        info = _decorator_info(node)
+        if info is None:
+            continue
+        end = node.body[0].end_lineno if _has_docstring(node) else node.body[0].lineno - 1
+        out[name] = Exercise(
+            name=name,
+            stub=textwrap.dedent("\n".join(lines[node.lineno - 1 : end])),
+            difficulty=int(info["difficulty"]),
+            importance=int(info["importance"]),
+            minutes=int(info["minutes"]),
+            hints=tuple(info.get("hints", ())),
+        )
+    return out
+
+
+def solution_source(path: Path, name: str) -> str:
+    """Function ``name`` of a solutions module, without its decorator, its docstring (the
+    card shows it already) and the solution markers."""
+    lines, defs = _functions(path)
+    if name not in defs:
+        raise PluginError(f"{path} has no function {name!r}")
+    node = defs[name]
+    skip = set(range(node.body[0].lineno, node.body[0].end_lineno + 1)) if _has_docstring(node) else set()
+    kept = [
+        lines[n - 1]
+        for n in range(node.lineno, node.end_lineno + 1)
+        if n not in skip and lines[n - 1].strip() not in (BEGIN, END)
+    ]
+    return textwrap.dedent("\n".join(kept))
+
+
+def hide_solutions() -> bool:
+    return os.environ.get("COURSE_HIDE_SOLUTIONS", "").strip().lower() in ("1", "true", "yes")
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line.strip() else "" for line in text.splitlines())
+
+
+def card_markdown(slug: str, ex: Exercise, solution: str | None) -> str:
+    """The card as Markdown for admonition, details and superfences."""
+    points = f"{ex.difficulty} point{'s' if ex.difficulty != 1 else ''}"
+    meta = (
+        f"**Difficulty** {'●' * ex.difficulty}{'○' * (5 - ex.difficulty)} ·"
+        f" **Importance** {'★' * ex.importance}{'☆' * (5 - ex.importance)} ·"
+        f" **about {ex.minutes} min** · **{points}**"
+    )
+    body = [
+        meta,
+        f"```python\n{ex.stub}\n```",
+        f"Write it in `exercises/{slug}.py` and grade it with `course check {slug} {ex.name}`.",
+    ]
+    for i, hint in enumerate(ex.hints, start=1):
+        title = "Hint" if len(ex.hints) == 1 else f"Hint {i}"
+        body.append(f'??? tip "{title}"\n\n' + _indent(hint, "    "))
+    if solution is not None:
+        body.append('??? success "Solution"\n\n' + _indent(f"```python\n{solution}\n```", "    "))
+    inner = "\n\n".join(body)
+    return f'!!! example "Exercise `{ex.name}`"\n\n{_indent(inner, "    ")}\n'
+
+
+# --- values and figures -----------------------------------------------------------------
+
+
+def cache_root(root: Path) -> Path:
+    env = os.environ.get("COURSE_CACHE_DIR")
+    return Path(env) / "site" if env else root / "build" / "cache" / "site"
+
+
+def _hash_files(h, root: Path, paths) -> None:
+    for path in sorted(p for p in paths if "__pycache__" not in p.parts):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+def dependency_hash(root: Path) -> str:
+    """What every figure module may depend on: the course package and its data files (the
+    zoo's manifest pins the weights), and the Python and matplotlib in use."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        mpl = version("matplotlib")
+    except PackageNotFoundError:
+        mpl = "none"
+    h = hashlib.sha256(f"{CACHE_VERSION}|{sys.version}|{mpl}".encode())
+    _hash_files(h, root, [*root.glob("course/**/*.py"), *root.glob("course/data/**/*.json")])
+    return h.hexdigest()
+
+
+def solutions_used(tree: ast.Module, root: Path) -> list[Path]:
+    """The ``solutions/`` modules that a figure module imports (solutions import only
+    ``course``, so these are all it reaches); every one of them if it imports the package
+    as a whole, which a name-by-name reading cannot follow."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "solutions":
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("solutions."):
+            names.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "solutions":
+                    return sorted(root.glob("solutions/*.py"))
+                if alias.name.startswith("solutions."):
+                    names.add(alias.name.split(".")[1])
+    return [
+        root / "solutions" / f"{name}.py"
+        for name in sorted(names)
+        if (root / "solutions" / f"{name}.py").is_file()
+    ]
+
+
+class FigureModule:
+    """One ``site/figures/<stem>.py``: its results, from the cache or from running it."""
+
+    def __init__(self, path: Path, root: Path, cache: Path, deps: str):
+        self.path = path
+        self.source = path.read_text()
+        try:
+            tree = ast.parse(self.source, filename=str(path))
+        except SyntaxError as e:
+            raise PluginError(f"{path}:{e.lineno}: cannot parse it: {e.msg}") from None
+        self.defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        h = hashlib.sha256((deps + "\0" + self.source).encode())
+        _hash_files(h, root, solutions_used(tree, root))
+        self.dir = cache / f"{path.stem}-{h.hexdigest()[:20]}"
+        self._module: types.ModuleType | None = None
+
+    def _call(self, name: str):
+        if name not in self.defs:
+            raise PluginError(
+                f"{self.path} has no function {name}(); it has: {', '.join(self.defs) or 'none'}"
+            )
+        if self._module is None:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            module = types.ModuleType(f"course_site_figures_{self.path.stem}")
+            module.__file__ = str(self.path)
+            try:  # compiled by hand, so no __pycache__ appears inside the docs folder
+                exec(compile(self.source, str(self.path), "exec"), module.__dict__)
+            except Exception as e:
+                log.error("".join(traceback.format_exc()))
+                raise PluginError(f"{self.path}: importing it failed: {type(e).__name__}: {e}") from e
+            self._module = module
+        start = time.perf_counter()
+        try:
+            result = getattr(self._module, name)()
+            log.info("computed %s: %s() in %.1f s", self.path.name, name, time.perf_counter() - start)
+            return result
+        except Exception as e:
+            log.error("".join(traceback.format_exc()))
+            raise PluginError(f"{self.path}: {name}() failed: {type(e).__name__}: {e}") from e
+
+    def _store(self, filename: str, data: bytes) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.dir.parent.glob(f"{self.path.stem}-*"):
+            if stale != self.dir and stale.is_dir():  # an older version of this module
+                for f in stale.iterdir():
+                    f.unlink()
+                stale.rmdir()
+        tmp = self.dir / f".{filename}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(self.dir / filename)  # atomic: an interrupted build leaves no half file
+
+    def value(self, name: str) -> str:
+        cached = self.dir / f"value-{name}.txt"
+        if cached.is_file():
+            return cached.read_text()
+        result = self._call(name)
+        if not isinstance(result, str):
+            raise PluginError(
+                f"{self.path}: {name}() must return a str for {{{{ value }}}}, not {type(result).__name__}"
+            )
+        self._store(cached.name, result.encode())
+        return result
+
+    def alt(self, name: str) -> str:
+        node = self.defs.get(name)
+        doc = ast.get_docstring(node) if node else None
+        if node and not doc:
+            raise PluginError(
+                f"{self.path}: {name}() needs a docstring: it is the figure's alt text and caption"
+            )
+        return " ".join((doc or "").split("\n\n")[0].split())
+
+    def figure(self, name: str) -> bytes:
+        cached = self.dir / f"figure-{name}.svg"
+        if cached.is_file():
+            return cached.read_bytes()
+        fig = self._call(name)
+        from matplotlib.figure import Figure
+
+        if not isinstance(fig, Figure):
+            raise PluginError(
+                f"{self.path}: {name}() must return a matplotlib Figure for {{{{ figure }}}}, not {type(fig).__name__}"
+            )
+        import matplotlib
+        import matplotlib.pyplot as plt
+
+        buf = io.BytesIO()
+        with matplotlib.rc_context({"svg.hashsalt": name, "svg.fonttype": "path"}):
+            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        plt.close(fig)
+        self._store(cached.name, buf.getvalue())
+        return buf.getvalue()
+
+
+# --- the build --------------------------------------------------------------------------
+
+
+class Build:
+    """What one build has computed: the pages' values, their figures' files, the exercises."""
+
+    def __init__(self, config):
+        self.root = Path(config.config_file_path).resolve().parent
+        self.docs = Path(config.docs_dir)
+        self.cache = cache_root(self.root)
+        self._deps: str | None = None
+        self._modules: dict[str, FigureModule] = {}
+        self.values: dict[tuple[str, str], str] = {}
+        self.figures: dict[tuple[str, str], tuple[File, str]] = {}
+        self._exercises: dict[str, dict[str, Exercise]] = {}
+
+    def exercises(self, slug: str) -> dict[str, Exercise]:
+        if slug not in self._exercises:
+            self._exercises[slug] = read_exercises(self.root / "exercises" / f"{slug}.py")
+        return self._exercises[slug]
+
+    def module(self, stem: str) -> FigureModule:
+        if stem not in self._modules:
+            path = self.docs / "figures" / f"{stem}.py"
+            if not path.is_file():
+                raise PluginError(f"{path.relative_to(self.root)} is missing")
+            if self._deps is None:
+                self._deps = dependency_hash(self.root)
+            self._modules[stem] = FigureModule(path, self.root, self.cache, self._deps)
+        return self._modules[stem]
+
+
+_build: Build | None = None
+
+
+def _page_directives(uri: str, markdown: str) -> list[Directive]:
+    try:
+        return directives(markdown)
+    except ValueError as e:
+        raise PluginError(f"{uri}:{e}") from None
+
+
+def on_config(config):
+    global _build
+    _build = Build(config)
+
+
+def on_files(files, config):
+    """Run (or read from the cache) every value and figure that a page asks for, before any
+    page is rendered, and add the figures to the build output."""
+    for file in files.documentation_pages():
+        stem = module_stem(file.src_uri)
+        for d in _page_directives(file.src_uri, file.content_string):
+            key = (stem, d.name)
+            try:
+                if d.kind == "value" and key not in _build.values:
+                    _build.values[key] = _build.module(stem).value(d.name)
+                elif d.kind == "figure" and key not in _build.figures:
+                    module = _build.module(stem)
+                    alt = module.alt(d.name)  # before running it: no docstring fails at once
+                    svg = module.figure(d.name)
+                    out = File.generated(config, f"{FIGURES_URI}/{stem}/{d.name}.svg", content=svg)
+                    files.append(out)
+                    _build.figures[key] = (out, alt)
+            except PluginError as e:
+                raise PluginError(f"{file.src_uri}:{d.line}: {e}") from None
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    uri = page.file.src_uri
+    found = _page_directives(uri, markdown)
+    if not found and module_stem(uri) not in _chapters():
+        return markdown
+    stem = module_stem(uri)
+    lines = markdown.splitlines()
+    carded: list[str] = []
+    for d in found:
+        index = d.line - 1
+        line = lines[index]
+        prefix = line[: len(line) - len(line.lstrip())]
+        if d.kind == "value":
+            lines[index] = DIRECTIVE.sub(
+                lambda m: _build.values[(stem, m.group(2))] if m.group(1) == "value" else m.group(0), line
+            )
+        elif d.kind == "figure":
+            out, alt = _build.figures[(stem, d.name)]
+            text = html.escape(alt)
+            lines[index] = (
+                f'{prefix}<figure class="course-figure">\n{prefix}<img src="{out.url_relative_to(page.file)}" '
+                f'alt="{text}">\n{prefix}<figcaption>{text}</figcaption>\n{prefix}</figure>'
+            )
+        else:
+            lines[index] = "\n" + _indent(_card(uri, stem, d), prefix) + "\n"
+            carded.append(d.name)
+    _check_cards(uri, stem, carded)
+    return "\n".join(lines) + "\n"
+
+
+def _chapters() -> dict:
+    from course.chapters import CHAPTERS
+
+    return CHAPTERS
+
+
+def _card(uri: str, slug: str, d: Directive) -> str:
+    if slug not in _chapters():
+        raise PluginError(f"{uri}:{d.line}: {{{{ card {d.name} }}}} on a page that is not a chapter's")
+    exercises = _build.exercises(slug)
+    if d.name not in exercises:
+        raise PluginError(
+            f"{uri}:{d.line}: no exercise {d.name!r} in exercises/{slug}.py; "
+            f"its exercises are: {', '.join(exercises) or 'none'}"
+        )
+    solution = None
+    if not hide_solutions():
+        path = _build.root / "solutions" / f"{slug}.py"
+        if not path.is_file():
+            raise PluginError(f"{path} is missing: build with COURSE_HIDE_SOLUTIONS=1 to leave solutions out")
+        solution = solution_source(path, d.name)
+    return card_markdown(slug, exercises[d.name], solution)
+
+
+def _check_cards(uri: str, slug: str, carded: list[str]) -> None:
+    """Every exercise of a chapter has one card on its page."""
+    path = _build.root / "exercises" / f"{slug}.py"
+    if slug not in _chapters() or not path.is_file():
+        return
+    missing = [name for name in _build.exercises(slug) if name not in carded]
+    if missing:
+        log.warning(
+            "%s: no {{ card NAME }} for exercise(s) %s of exercises/%s.py", uri, ", ".join(missing), slug
+        )
+    twice = sorted({n for n in carded if carded.count(n) > 1})
+    if twice:
+        log.warning("%s: more than one card for %s", uri, ", ".join(twice))
