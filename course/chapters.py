@@ -25,6 +25,12 @@ CHAPTERS: dict[str, Chapter] = {
     for c in [
         Chapter("residual_stream", "The residual stream and independent heads"),
         Chapter("zero_layer", "Zero-layer transformers are bigram models"),
+        Chapter("virtual_weights", "Virtual weights and residual-stream subspaces"),
+        Chapter("low_rank", "Low-rank circuits: W_QK and W_OV"),
+        Chapter("one_layer", "One-layer models: path expansion and skip-trigrams"),
+        Chapter("eigenvalues", "Eigenvalue analysis: copying"),
+        Chapter("composition", "Composition: Q-, K- and V-composition and virtual heads"),
+        Chapter("induction", "Induction heads"),
     ]
 }
 

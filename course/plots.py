@@ -181,9 +181,7 @@ def eigenvalue_scatter(panels: dict[str, Tensor], head_labels: list[str], title:
     return fig
 
 
-def loss_by_position(
-    series: dict[str, Tensor], repeat_starts: int | None = None, title: str = ""
-) -> Figure:
+def loss_by_position(series: dict[str, Tensor], repeat_starts: int | None = None, title: str = "") -> Figure:
     """Mean per-token loss against position, one line per model (``series`` maps a label to
     a [pos] tensor); ``repeat_starts`` marks, with a dashed line, the first position whose
     next token repeats an earlier one."""

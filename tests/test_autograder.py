@@ -11,6 +11,7 @@ from autograder import framework, runner
 from autograder.checks.residual_stream import CHECKS
 from autograder.paths import module_file
 from course.chapters import CHAPTERS
+from course.exercise import anchor
 
 N = len(CHECKS)  # exercises in the chapter
 N_ALL = sum(len(importlib.import_module(f"autograder.checks.{c}").CHECKS) for c in CHAPTERS)
@@ -62,7 +63,7 @@ def test_planted_mistakes_fail_with_a_relevant_message(tmp_path, chapter, exerci
     text = "\n".join(r.messages)
     assert r.status == "failed" and r.points == 0, label
     assert message in text, text
-    assert "hint:" in text and f"#{exercise}" in text
+    assert "hint:" in text and f"#{anchor(exercise)}" in text
     assert "case '" in text and "on cpu" in text  # names the input case, dtype and device
 
 

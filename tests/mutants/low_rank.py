@@ -1,0 +1,103 @@
+"""Planted wrong implementations of chapter "Low-rank circuits: W_QK and W_OV": each is a
+textual edit of the reference, and the message its failure must contain.
+`tests/test_autograder.py` runs them."""
+
+_QK = "return (W_Q, W_K.transpose(-1, -2)), (W_V, W_O)"
+_MATMUL_VECTOR = "return (self.A @ (self.B @ other.unsqueeze(-1))).squeeze(-1)"
+_RMATMUL_VECTOR = "return ((other.unsqueeze(-2) @ self.A) @ self.B).squeeze(-2)"
+_SVD_RETURN = "return Q_a @ U_c, S, Q_b @ Vh_c.transpose(-1, -2)"
+_NORM = "return (gram_A * gram_B).sum((-2, -1)).clamp(min=0).sqrt()"
+_FULL_QK = "return W_E @ FactoredMatrix(W_Q, W_K.transpose(-1, -2)) @ W_E.T"
+_FULL_OV = "return W_E @ FactoredMatrix(W_V, W_O) @ W_U"
+_BLOCK = "block = (M.A[start : start + chunk_size] @ M.B).flatten()"
+
+MUTATIONS = {
+    "head_circuit_factors": [
+        ("W_K not transposed", (_QK, "return (W_Q, W_K), (W_V, W_O)"), "expected shape"),
+        ("keys on the left", (_QK, "return (W_K, W_Q.transpose(-1, -2)), (W_V, W_O)"), "values are off"),
+        ("OV factors in the wrong order", (_QK, "return (W_Q, W_K.transpose(-1, -2)), (W_O, W_V)"),
+         "expected shape"),
+    ],
+    "FactoredMatrix.AB": [
+        ("transposed", ("return self.A @ self.B", "return (self.A @ self.B).transpose(-1, -2)"), "expected shape"),
+        ("one inner dimension only",
+         ("return self.A @ self.B", "return self.A[..., :, :1] @ self.B[..., :1, :]"), "values are off"),
+    ],
+    "FactoredMatrix.BA": [
+        ("A B instead", ("return self.B @ self.A", "return self.A @ self.B"), "expected shape"),
+        ("transposed", ("return self.B @ self.A", "return (self.B @ self.A).transpose(-1, -2)"), "values are off"),
+    ],
+    "FactoredMatrix.T": [
+        ("factors not swapped",
+         ("FactoredMatrix(self.B.transpose(-1, -2), self.A.transpose(-1, -2))",
+          "FactoredMatrix(self.A.transpose(-1, -2), self.B.transpose(-1, -2))"), "inner dimension"),
+        ("factors not transposed",
+         ("FactoredMatrix(self.B.transpose(-1, -2), self.A.transpose(-1, -2))", "FactoredMatrix(self.B, self.A)"),
+         "inner dimension"),
+    ],
+    "FactoredMatrix.__matmul__": [
+        ("always multiplied out",
+         ("return FactoredMatrix(self.A, self.B @ other)", "return FactoredMatrix(self.AB, other)"),
+         "must stay factored"),
+        ("a FactoredMatrix times a FactoredMatrix made dense",
+         ("return (self @ other.A) @ other.B", "return self.AB @ other.AB"), "must return a FactoredMatrix"),
+        ("a vector as a matrix", (_MATMUL_VECTOR, "return self.A @ (self.B @ other)"), "RuntimeError"),
+    ],
+    "FactoredMatrix.__rmatmul__": [
+        ("always multiplied out",
+         ("return FactoredMatrix(other @ self.A, self.B)", "return FactoredMatrix(other, self.AB)"),
+         "must stay factored"),
+        ("a vector as a matrix",
+         (_RMATMUL_VECTOR, "return (other @ self.A) @ self.B"), "RuntimeError"),
+    ],
+    "FactoredMatrix.svd": [
+        ("Vᵀ returned, not V",
+         (_SVD_RETURN, "return Q_a @ U_c, S, (Q_b @ Vh_c.transpose(-1, -2)).transpose(-1, -2)"), "expected shape"),
+        ("singular values ascending",
+         (_SVD_RETURN, "return Q_a @ U_c.flip(-1), S.flip(-1), Q_b @ Vh_c.transpose(-1, -2).flip(-1)"),
+         "descending order"),
+        ("core not transposed",
+         ("torch.linalg.svd(R_a @ R_b.transpose(-1, -2), full_matrices=False)",
+          "torch.linalg.svd(R_a @ R_b, full_matrices=False)"), "differs from A B"),
+        ("U diag(S) Vᵀ not A B",
+         (_SVD_RETURN, "return Q_a @ U_c, S.sqrt(), Q_b @ Vh_c.transpose(-1, -2)"), "differs from A B"),
+    ],
+    "FactoredMatrix.eigenvalues": [
+        ("eigenvalues of the big A B",
+         ("torch.linalg.eig(self.BA).eigenvalues", "torch.linalg.eig(self.AB).eigenvalues"), "expected shape"),
+        ("real parts only",
+         ("torch.linalg.eig(self.BA).eigenvalues", "torch.linalg.eig(self.BA).eigenvalues.real"),
+         "expected dtype"),
+        ("singular values instead",
+         ("torch.linalg.eig(self.BA).eigenvalues", "(torch.linalg.svdvals(self.BA) + 0j)"), "trace"),
+    ],
+    "FactoredMatrix.norm": [
+        ("no square root", (_NORM, "return (gram_A * gram_B).sum((-2, -1)).clamp(min=0)"), "values are off"),
+        ("the factors' norms multiplied",
+         (_NORM, "return torch.linalg.matrix_norm(self.A) * torch.linalg.matrix_norm(self.B)"), "values are off"),
+    ],
+    "full_qk_circuit": [
+        ("keys on the left",
+         (_FULL_QK, "return W_E @ FactoredMatrix(W_K, W_Q.transpose(-1, -2)) @ W_E.T"), "values are off"),
+        ("W_E on the query side only",
+         (_FULL_QK, "return W_E @ FactoredMatrix(W_Q, W_K.transpose(-1, -2))"), "expected shape"),
+        ("folded through d_model",
+         (_FULL_QK, "return FactoredMatrix(W_E @ W_Q @ W_K.transpose(-1, -2), W_E.T)"), "must stay factored"),
+    ],
+    "full_ov_circuit": [
+        ("transposed", (_FULL_OV, "return W_U.T @ FactoredMatrix(W_V, W_O) @ W_E.T"), "values are off"),
+        ("unembedding left out", (_FULL_OV, "return W_E @ FactoredMatrix(W_V, W_O)"), "expected shape"),
+    ],
+    "numerical_rank": [
+        ("absolute tolerance", ("(S > rtol * S[..., :1])", "(S > rtol)"), "values are off"),
+        ("one σ_max for all matrices", ("(S > rtol * S[..., :1])", "(S > rtol * S.max())"), "values are off"),
+    ],
+    "top_k_entries": [
+        ("the whole matrix built",
+         (_BLOCK, "block = (M.A @ M.B)[start : start + chunk_size].flatten()"), "was built"),
+        ("row offset forgotten", ("top.indices + start * M.rdim", "top.indices"), "values are off"),
+        ("divided by the wrong width",
+         ("return values, flat // M.rdim, flat % M.rdim", "return values, flat // M.ldim, flat % M.ldim"),
+         "values are off"),
+    ],
+}  # fmt: skip
