@@ -1,0 +1,275 @@
+# stub-sha256: 38b5cc63f823dd91ef110ece8812bbc4a05e83481bd69140b3f58ba2729d048f
+# Generated from solutions/induction.py by `course exercises build`. Replace each
+# `raise NotImplementedError` with your answer, then run `course check`.
+"""Chapter "Induction heads".
+
+An induction head completes the pattern [a][b] … [a] → [b]: at a token a, it attends to the
+token that followed a's previous occurrence and copies it. The minimal way to build one is
+K-composition with a previous-token head: the earlier head writes "the token before me was
+a" into every position, and the induction head's keys read it, so that the query "I am a"
+matches. Its QK circuit matches same tokens, and its OV circuit copies.
+
+Activations follow TransformerLens: patterns [layer, batch, head, query, key], hooks named
+``blocks.{l}.attn.hook_result`` and so on. Row-vector convention: x @ W.
+"""
+
+import math
+
+import einops
+import torch
+from jaxtyping import Float, Int
+from torch import Tensor
+
+from course.exercise import exercise
+from course.model import AttnOnlyTransformer
+
+
+@exercise(
+    difficulty=1,
+    importance=3,
+    minutes=10,
+    hints=(
+        "idx = torch.randint(0, len(pool), (batch, period), generator=g) picks the tokens; "
+        "einops.repeat(seq, 'b p -> b (r p)', r=n_repeats) tiles them.",
+    ),
+)
+def repeated_random_tokens(
+    pool: Int[Tensor, "n_pool"], batch: int, period: int, n_repeats: int, bos_id: int, seed: int
+) -> Int[Tensor, "batch seq"]:
+    """Random sequences of ``period`` tokens drawn from ``pool``, each repeated ``n_repeats``
+    times, after a BOS token: [batch, 1 + period · n_repeats].
+
+    Only in-context learning can predict the repeats: the tokens are random, so no bigram
+    statistics help. Draw from frequent tokens (the pool): a token the corpus never contains
+    has an untrained embedding. To be graded exactly, draw the indices into the pool on the
+    CPU with g = torch.Generator().manual_seed(seed) and
+    torch.randint(0, len(pool), (batch, period), generator=g); return the tokens on the
+    pool's device.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('induction.repeated_random_tokens: not attempted yet. See the docs: Induction heads, induction/#repeated_random_tokens')
+
+
+@exercise(
+    difficulty=1,
+    importance=4,
+    minutes=10,
+    hints=("Position i predicts token i + 1: pair logits[:, :-1] with tokens[:, 1:].",),
+)
+def per_token_loss(
+    logits: Float[Tensor, "batch pos d_vocab"], tokens: Int[Tensor, "batch pos"]
+) -> Float[Tensor, "batch pos_minus_1"]:
+    """The cross-entropy of each prediction: at position i, the model predicts t_{i+1}, so
+
+    loss[b, i] = −log softmax(logits[b, i])[t_{b, i+1}]   for i < pos − 1.
+
+    Averaged over the batch, it shows where in a sequence the model predicts well: on a
+    repeated random sequence, an induction head makes the second half cheap.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('induction.per_token_loss: not attempted yet. See the docs: Induction heads, induction/#per_token_loss')
+
+
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=20,
+    hints=(
+        "pattern.diagonal(offset=-d, dim1=-2, dim2=-1) holds the weights from query i to key i − d, "
+        "for queries i ≥ d.",
+        "Position i ≥ 1 holds the sequence's token (i − 1) mod period: a token's previous occurrence "
+        "exists from query period + 1 on.",
+    ),
+)
+def head_scores(
+    pattern: Float[Tensor, "layer batch head query key"], period: int
+) -> tuple[Float[Tensor, "layer head"], Float[Tensor, "layer head"], Float[Tensor, "layer head"]]:
+    """Three scores of every head, read from its attention patterns on BOS followed by a
+    random sequence of ``period`` tokens repeated (so position i ≥ 1 holds token
+    (i − 1) mod period). Each is a mean attention weight over the batch and the queries:
+
+    previous-token:  query i to key i − 1,           over queries i ≥ 1;
+    duplicate-token: query i to key i − period,      over queries i ≥ period + 1
+                     (the previous occurrence of the same token);
+    induction:       query i to key i − period + 1,  over queries i ≥ period + 1
+                     (the token after the previous occurrence).
+
+    Return (previous-token, duplicate-token, induction), each [layer, head].
+    """
+
+    # YOUR CODE HERE
+    raise NotImplementedError('induction.head_scores: not attempted yet. See the docs: Induction heads, induction/#head_scores')
+
+
+@exercise(
+    difficulty=1,
+    importance=3,
+    minutes=5,
+    hints=("Average each position's loss over the batch, then subtract.",),
+)
+def in_context_learning_score(loss: Float[Tensor, "batch pos"], early: int, late: int) -> Float[Tensor, ""]:
+    """Olsson et al.'s in-context learning score: the mean loss at a late position minus the
+    mean loss at an early one,
+
+    ICL = mean_b loss[b, late] − mean_b loss[b, early].
+
+    It is negative when later tokens are predicted better because there is more context;
+    it drops sharply when induction heads form. (Olsson et al. use the 500th and the 50th
+    token; the zoo's context is 128.)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('induction.in_context_learning_score: not attempted yet. See the docs: Induction heads, induction/#in_context_learning_score')
+
+
+@exercise(
+    difficulty=3,
+    importance=4,
+    minutes=30,
+    hints=(
+        "A hook on f'blocks.{layer}.attn.hook_result' receives [batch, pos, head, d_model]; return "
+        "a changed copy (result.clone()), with head h's slice replaced.",
+        "model.run_with_hooks(tokens, fwd_hooks=[(name, fn)]) runs with the hook attached; "
+        "compare the mean of your per_token_loss with the clean run's.",
+    ),
+)
+def ablation_loss_increase(
+    model: AttnOnlyTransformer, tokens: Int[Tensor, "batch pos"], mean: bool
+) -> Float[Tensor, "layer head"]:
+    """How much the loss rises when one head is knocked out, for every head: the mean of
+    ``per_token_loss`` over every prediction with head (l, h) ablated, minus the same mean
+    without ablation.
+
+    Ablate a head by replacing its result r^h W_O^h (``hook_result``) with zeros, or, with
+    ``mean``, with its mean over the batch at each position, which keeps what the head
+    writes on average and removes only what depends on the sequence. Use the model's hooks;
+    the weights stay untouched.
+    """
+
+    # YOUR CODE HERE
+    raise NotImplementedError('induction.ablation_loss_increase: not attempted yet. See the docs: Induction heads, induction/#ablation_loss_increase')
+
+
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=15,
+    hints=(
+        "Queries and keys from positions alone: W_pos @ W_Q + b_Q and W_pos @ W_K + b_K, for every head.",
+        "Causal mask, softmax over keys, then the mean of the diagonal just below the main one.",
+    ),
+)
+def positional_previous_token_scores(
+    W_pos: Float[Tensor, "n_ctx d_model"],
+    W_Q: Float[Tensor, "head d_model d_head"],
+    b_Q: Float[Tensor, "head d_head"],
+    W_K: Float[Tensor, "head d_model d_head"],
+    b_K: Float[Tensor, "head d_head"],
+) -> Float[Tensor, "head"]:
+    """Find the previous-token head from the weights alone. With shortformer positions,
+    positions enter a first-layer head's queries and keys but never its values; the part
+    of its pattern that positions decide is the causal softmax of
+
+    (W_pos[i] W_Q + b_Q) · (W_pos[j] W_K + b_K) / √d_head   over keys j ≤ i,
+
+    tokens left out. Return each head's previous-token score on that pattern: the mean
+    weight from position i to i − 1, over i = 1 … n_ctx − 1.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('induction.positional_previous_token_scores: not attempted yet. See the docs: Induction heads, induction/#positional_previous_token_scores')
+
+
+@exercise(
+    difficulty=3,
+    importance=5,
+    minutes=20,
+    hints=(
+        "The key at position j holds (roughly) W_E[t_{j−1}] W_OV^{prev} once the previous-token "
+        "head has written; the induction head's key reads it with W_K.",
+        "left = W_E W_Q / √d_head; right = (W_E W_V^{prev} (W_O^{prev} W_K))ᵀ. Group the products "
+        "so that no d_vocab × d_vocab or d_model × d_model matrix appears.",
+    ),
+)
+def induction_qk_circuit(
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_V_prev: Float[Tensor, "d_model d_head"],
+    W_O_prev: Float[Tensor, "d_head d_model"],
+    W_Q_ind: Float[Tensor, "d_model d_head"],
+    W_K_ind: Float[Tensor, "d_model d_head"],
+) -> tuple[Float[Tensor, "d_vocab d_head"], Float[Tensor, "d_head d_vocab"]]:
+    """The full circuit from the previous-token head into the induction head's keys, as
+    factors (left, right) of a d_vocab × d_vocab matrix:
+
+    C[a, b] = W_E[a] W_Q^{ind} · (W_E[b] W_V^{prev} W_O^{prev} W_K^{ind}) / √d_head,
+
+    the attention score that a query token a gives to a key whose previous token was b,
+    through K-composition (the previous-token head attending fully to the previous token).
+    For an induction head it should peak on the diagonal: "I am a" matches "the token
+    before me was a". Only the product is graded; never build it.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('induction.induction_qk_circuit: not attempted yet. See the docs: Induction heads, induction/#induction_qk_circuit')
+
+
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=15,
+    hints=(
+        "Only the rows and columns of ``tokens`` are needed: left[tokens] @ right[:, tokens] is n × n.",
+        "Compare each row's argmax with its own index, torch.arange(n).",
+    ),
+)
+def diagonal_top1_rate(
+    left: Float[Tensor, "d_vocab r"], right: Float[Tensor, "r d_vocab"], tokens: Int[Tensor, "n"]
+) -> Float[Tensor, ""]:
+    """How often a token circuit M = left @ right prefers a token itself: among the given
+    (distinct) ``tokens``, the share of tokens t whose row M[t, tokens] is largest at t.
+
+    For an induction head's QK circuit through the previous-token head, that is
+    same-token matching; for an OV circuit W_E W_OV W_U, it is copying. Restricted to
+    frequent tokens, rows and columns never seen in training do not blur the answer; and the
+    n × n block is all that is built, never the d_vocab × d_vocab matrix. Return it in the
+    inputs' dtype.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('induction.diagonal_top1_rate: not attempted yet. See the docs: Induction heads, induction/#diagonal_top1_rate')
+
+
+@exercise(
+    difficulty=5,
+    importance=5,
+    minutes=60,
+    hints=(
+        "Give the residual stream three one-hot blocks: tokens (W_E, given), positions (your W_pos), "
+        "and a free block where layer 0 writes the previous token. Layer 0: the query of position i "
+        "and the key of position i − 1 match on the position block; values copy the token block "
+        "into the free block.",
+        "Layer 1: queries read the token block, keys read the previous-token block, with the same "
+        "one-hot basis; values copy the token, and W_O writes it strongly (×10) where W_U reads. "
+        "Scale queries and keys so that a matching score is about 30 after the 1/√d_head.",
+    ),
+)
+def induction_head_weights(
+    W_E: Float[Tensor, "d_vocab d_model"], n_ctx: int, d_head: int
+) -> tuple[
+    Float[Tensor, "n_ctx d_model"],
+    Float[Tensor, "2 1 d_model d_head"],
+    Float[Tensor, "2 1 d_model d_head"],
+    Float[Tensor, "2 1 d_model d_head"],
+    Float[Tensor, "2 1 d_head d_model"],
+    Float[Tensor, "d_model d_vocab"],
+]:
+    """An induction head built by hand, with no training: every weight of a two-layer
+    attention-only model with one head per layer, standard positions (W_pos is added to
+    the residual stream) and all biases zero. The token embedding is given: W_E[t] is the
+    basis vector e_t, so the first d_vocab dimensions of the residual stream are one-hot
+    tokens and the rest is yours; d_model ≥ 2·d_vocab + n_ctx and d_head ≥ max(d_vocab, n_ctx).
+
+    Return (W_pos, W_Q, W_K, W_V, W_O, W_U), the layer weights stacked as TransformerLens
+    stacks them ([layer, head, ...]), in W_E's dtype and on its device. The grader runs the
+    model on random sequences of distinct tokens repeated twice, unseen by you, and
+    requires that it predict at least 95% of the second repeat's next tokens (top-1): layer
+    0 must be a previous-token head, and layer 1 must K-compose with it and copy.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('induction.induction_head_weights: not attempted yet. See the docs: Induction heads, induction/#induction_head_weights')

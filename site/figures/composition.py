@@ -1,0 +1,188 @@
+"""Figures and numbers of the composition chapter, computed on the zoo's attn-only-2l with the
+chapter's reference solutions (see site/hooks/course_blocks.py for how pages use them)."""
+
+from functools import cache
+
+import torch
+
+from course import plots, zoo
+from course.dataset import frequent_tokens, load_streams, repeated_tokens
+from course.tokenizer import Tokenizer
+from course.train import RECIPES
+from solutions import composition as comp
+
+PERIOD = 30  # tokens in each half of a repeated sequence
+BASELINE_SAMPLES = 1000
+
+
+@cache
+def _model():
+    return zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+
+
+def _heads(layer: int) -> list[str]:
+    return [f"L{layer}H{h}" for h in range(_model().cfg.n_heads)]
+
+
+@cache
+def _scores() -> dict[str, torch.Tensor]:
+    m = _model()
+    q, k, v = comp.composition_scores(m.W_V[0], m.W_O[0], m.W_Q[1], m.W_K[1], m.W_V[1], m.W_O[1])
+    return {"Q-composition": q, "K-composition": k, "V-composition": v}
+
+
+@cache
+def _baseline() -> float:
+    """Chance for an OV circuit of layer 0 read by a QK circuit of layer 1: every factor is
+    [d_model, d_head], so one baseline serves Q, K and V alike."""
+    m = _model()
+    return comp.composition_baseline(
+        m.W_V[0, 0], m.W_O[0, 0], m.W_Q[1, 0], m.W_K[1, 0].T, n_samples=BASELINE_SAMPLES, seed=0
+    ).item()
+
+
+def baseline() -> str:
+    return f"{_baseline():.3f}"
+
+
+def baseline_samples() -> str:
+    return f"{BASELINE_SAMPLES:,}"
+
+
+def top_k_pair() -> str:
+    k = _scores()["K-composition"]
+    later, earlier = divmod(int(k.argmax()), k.shape[1])
+    return f"L0H{earlier} → L1H{later} ({k[later, earlier].item():.3f}, {k.max().item() / _baseline():.1f}× chance)"
+
+
+def top_q_pair() -> str:
+    q = _scores()["Q-composition"]
+    later, earlier = divmod(int(q.argmax()), q.shape[1])
+    return f"L0H{earlier} → L1H{later} ({q[later, earlier].item():.3f})"
+
+
+def top_v_score() -> str:
+    return f"{_scores()['V-composition'].max().item():.3f}"
+
+
+def composition_heatmaps():
+    """Q-, K- and V-composition scores of every pair of heads of attn-only-2l, the later head
+    in rows and the earlier head in columns; the red line on the colour bar is the score
+    that random matrices of the same shapes get."""
+    s = _scores()
+    high = max(t.max().item() for t in s.values())
+    return plots.annotated_heatmaps(
+        s,
+        row_labels=_heads(1),
+        col_labels=_heads(0),
+        colorbar_label="composition score",
+        vmin=0.0,
+        vmax=round(high + 0.05, 1),
+        reference=(f"random baseline {_baseline():.3f}", _baseline()),
+        xlabel="earlier head (writes)",
+        ylabel="later head (reads)",
+    )
+
+
+@cache
+def _repeated():
+    m = _model()
+    bos = Tokenizer().bos_id
+    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    tokens = repeated_tokens(pool, 16, PERIOD, 2 * PERIOD, bos, torch.Generator().manual_seed(0))
+    _, cache = m.run_with_cache(tokens)
+    return tokens, cache
+
+
+@cache
+def _path_terms():
+    """Each term's share of the correct token's logit (centred over the vocabulary, so that a
+    term raising every logit alike counts for nothing), averaged over each half."""
+    m = _model()
+    tokens, cache = _repeated()
+    terms = comp.path_expansion(
+        tokens, cache["pattern", 0], cache["pattern", 1], m.W_E, m.W_V, m.b_V, m.W_O, m.b_O, m.W_U, m.b_U
+    )
+    centred = terms - terms.mean(-1, keepdim=True)
+    index = tokens[None, :, 1:, None].expand(len(terms), -1, -1, 1)
+    correct = centred[:, :, :-1].gather(-1, index)[..., 0]
+    labels = ["direct", *_heads(0), *_heads(1)]
+    labels += [f"{a}·{b}" for a in _heads(1) for b in _heads(0)]
+    labels.append("biases")
+    first = correct[:, :, 1:PERIOD].mean((1, 2))
+    second = correct[:, :, PERIOD + 1 :].mean((1, 2))
+    return labels, first, second
+
+
+def path_terms():
+    """What each path of attn-only-2l adds to the correct token's logit on random tokens
+    repeated once: the direct path, every single head, every virtual head (later·earlier)
+    and the biases. On the repeat, the two induction heads' own terms carry
+    the prediction; every virtual head stays small."""
+    labels, first, second = _path_terms()
+    return plots.component_bars(
+        labels,
+        {"first half (new tokens)": first.tolist(), "second half (a repeat)": second.tolist()},
+        ylabel="correct-token logit (centred)",
+        title="the path expansion on repeated tokens",
+    )
+
+
+def largest_virtual_term() -> str:
+    labels, _, second = _path_terms()
+    virtual = [i for i, name in enumerate(labels) if "·" in name]
+    best = max(virtual, key=lambda i: abs(second[i].item()))
+    return f"{labels[best]} ({second[best].item():+.2f})"
+
+
+def induction_head_terms() -> str:
+    labels, _, second = _path_terms()
+    return ", ".join(f"{name} {second[labels.index(name)].item():+.1f}" for name in ("L1H0", "L1H1"))
+
+
+@cache
+def _lifts(head: int):
+    m = _model()
+    _, cache = _repeated()
+    embed = cache["hook_embed"]
+    components = torch.cat(
+        [
+            embed[None],
+            cache["hook_pos_embed"][None],
+            cache["result", 0].permute(2, 0, 1, 3),
+            m.b_O[0].expand_as(embed)[None],
+        ]
+    )
+    a = m.blocks[1].attn
+    sides = comp.score_contributions(components, a.W_Q[head], a.b_Q[head], a.W_K[head], a.b_K[head])
+    return [comp.offset_score_lift(s, PERIOD - 1) for s in sides]
+
+
+def score_lifts():
+    """How much each component of layer 1's input raises the induction head L1H1's score of
+    the key P − 1 positions back (the token after the previous occurrence) above the other
+    keys, on random tokens repeated with period P: through the keys, the previous-token head
+    L0H2 does it; through the queries, the token embedding."""
+    key, query = _lifts(1)
+    labels = ["embed", "pos", *_heads(0), "b_O"]
+    return plots.component_bars(
+        labels,
+        {"key side": key.tolist(), "query side": query.tolist()},
+        ylabel="score lift at offset P − 1",
+        title="where L1H1's attention to the induction key comes from",
+    )
+
+
+def _top_lift(side: int) -> str:
+    lift = _lifts(1)[side]
+    labels = ["the token embedding", "the positions", *_heads(0), "b_O"]
+    best = int(lift.argmax())
+    return f"{labels[best]} (+{lift[best].item():.1f})"
+
+
+def key_lift_top() -> str:
+    return _top_lift(0)
+
+
+def query_lift_top() -> str:
+    return _top_lift(1)

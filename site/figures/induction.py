@@ -1,0 +1,270 @@
+"""Figures and numbers of the induction chapter, computed on the zoo's models with the
+chapter's reference solutions (see site/hooks/course_blocks.py for how pages use them)."""
+
+from functools import cache
+
+import torch
+
+from autograder.checks.induction import induction_accuracy
+from course import plots, zoo
+from course.dataset import frequent_tokens, load_streams, text_batch
+from course.tokenizer import Tokenizer
+from course.train import RECIPES
+from solutions import induction as ind
+
+PERIOD = 40  # tokens in each repeat
+EARLY, LATE = 10, 120  # positions of the in-context learning score
+ICL_ROWS = 512  # held-out windows it is averaged over
+HAND_BUILT_VOCAB, HAND_BUILT_PERIOD = 50, 40
+
+
+@cache
+def _model(name: str = "attn-only-2l"):
+    return zoo.load(name, dtype=torch.float64).requires_grad_(False)
+
+
+@cache
+def _pool() -> torch.Tensor:
+    return frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=Tokenizer().bos_id)
+
+
+@cache
+def _repeated() -> torch.Tensor:
+    return ind.repeated_random_tokens(_pool(), 32, PERIOD, 2, Tokenizer().bos_id, seed=0)
+
+
+def _head(layer: int, head: int) -> str:
+    return f"L{layer}H{head}"
+
+
+# --- the phase change -------------------------------------------------------------------
+
+
+@cache
+def _crossing() -> tuple[dict, dict]:
+    """The two evaluations of the 2l run between which the best layer-1 induction score
+    first passes 0.5."""
+    curve = zoo.entry("attn-only-2l").curve
+    after = next(i for i, r in enumerate(curve) if max(r["induction"][-1]) > 0.5)
+    return curve[after - 1], curve[after]
+
+
+def phase_change():
+    """The training run of attn-only-2l: the loss on the second half of repeated random
+    tokens collapses within a few evaluations, while the best induction and previous-token
+    scores jump; the held-out loss shows a bump at the same steps."""
+    return plots.training_curve(zoo.entry("attn-only-2l").curve, title="attn-only-2l, training")
+
+
+def phase_steps() -> str:
+    before, after = _crossing()
+    return f"between steps {before['step']} and {after['step']}"
+
+
+def phase_induction() -> str:
+    before, after = _crossing()
+    return f"{max(before['induction'][-1]):.2f} to {max(after['induction'][-1]):.2f}"
+
+
+def phase_repeat_loss() -> str:
+    before, after = _crossing()
+    return f"{before['rep_loss_second_half']:.1f} to {after['rep_loss_second_half']:.1f} nats"
+
+
+# --- per-token loss and head scores -----------------------------------------------------
+
+
+@cache
+def _loss_by_position() -> dict[str, torch.Tensor]:
+    tokens = _repeated()
+    return {
+        name: ind.per_token_loss(_model(name)(tokens), tokens).mean(0)
+        for name in ("attn-only-0l", "attn-only-1l", "attn-only-2l")
+    }
+
+
+def loss_by_position():
+    """Mean loss at each position of random frequent tokens repeated once, after BOS, for the
+    three zoo models. Only the two-layer model's loss falls once the sequence repeats: it
+    alone has induction heads."""
+    return plots.loss_by_position(
+        _loss_by_position(), repeat_starts=PERIOD, title="loss on repeated random tokens"
+    )
+
+
+def repeat_losses() -> str:
+    loss = _loss_by_position()["attn-only-2l"]
+    return f"{loss[1:PERIOD].mean().item():.2f} nats in the first half and {loss[PERIOD + 1 :].mean().item():.2f} in the second"
+
+
+@cache
+def _scores() -> dict[str, torch.Tensor]:
+    _, cache_ = _model().run_with_cache(_repeated())
+    pattern = torch.stack([cache_["pattern", l] for l in range(_model().cfg.n_layers)])
+    prev, dup, induction = ind.head_scores(pattern, PERIOD)
+    return {"previous-token": prev, "duplicate-token": dup, "induction": induction}
+
+
+def head_score_heatmaps():
+    """Previous-token, duplicate-token and induction scores of every head of attn-only-2l on
+    random tokens repeated once: one previous-token head in layer 0, two induction heads in
+    layer 1, and no duplicate-token head."""
+    cfg = _model().cfg
+    return plots.annotated_heatmaps(
+        _scores(),
+        row_labels=[f"layer {l}" for l in range(cfg.n_layers)],
+        col_labels=[f"H{h}" for h in range(cfg.n_heads)],
+        colorbar_label="mean attention weight",
+        xlabel="head",
+    )
+
+
+def _top(scores: torch.Tensor, k: int) -> list[tuple[str, float]]:
+    flat = scores.flatten().topk(k)
+    n_heads = scores.shape[1]
+    return [(_head(*divmod(int(i), n_heads)), v.item()) for v, i in zip(flat.values, flat.indices)]
+
+
+def previous_token_head() -> str:
+    ((name, value),) = _top(_scores()["previous-token"], 1)
+    return f"{name} ({value:.2f})"
+
+
+def induction_heads() -> str:
+    return " and ".join(f"{name} ({value:.2f})" for name, value in _top(_scores()["induction"], 2))
+
+
+def max_duplicate() -> str:
+    return f"{_scores()['duplicate-token'].max().item():.2f}"
+
+
+# --- in-context learning ----------------------------------------------------------------
+
+
+@cache
+def _icl() -> dict[str, float]:
+    """On held-out windows of 128 tokens, in float32 and in chunks: a single position's loss
+    is noisy, so the score needs many rows."""
+    tokens = text_batch(
+        load_streams().val, ICL_ROWS, 128, Tokenizer().bos_id, torch.Generator().manual_seed(0)
+    )
+    out = {}
+    for name in ("attn-only-0l", "attn-only-1l", "attn-only-2l"):
+        model = zoo.load(name).requires_grad_(False)
+        loss = torch.cat([ind.per_token_loss(model(t), t) for t in tokens.split(128)])
+        out[name] = ind.in_context_learning_score(loss, EARLY, LATE).item()
+    return out
+
+
+def icl_scores() -> str:
+    return ", ".join(f"`{name}` {value:+.2f}" for name, value in _icl().items())
+
+
+def icl_late() -> str:
+    return str(LATE)
+
+
+def icl_early() -> str:
+    return str(EARLY)
+
+
+def icl_rows() -> str:
+    return str(ICL_ROWS)
+
+
+# --- ablation ---------------------------------------------------------------------------
+
+
+@cache
+def _ablation() -> dict[str, torch.Tensor]:
+    model, tokens = _model(), _repeated()
+    return {
+        "zero ablation": ind.ablation_loss_increase(model, tokens, mean=False),
+        "mean ablation": ind.ablation_loss_increase(model, tokens, mean=True),
+    }
+
+
+def ablation_bars():
+    """How much the loss on repeated random tokens rises when each head of attn-only-2l is
+    ablated, its output replaced by zeros or by its mean over the batch: the previous-token
+    head and the two induction heads carry the repeat."""
+    cfg = _model().cfg
+    labels = [_head(l, h) for l in range(cfg.n_layers) for h in range(cfg.n_heads)]
+    return plots.component_bars(
+        labels,
+        {name: t.flatten().tolist() for name, t in _ablation().items()},
+        ylabel="loss increase (nats)",
+        title="ablating one head at a time",
+    )
+
+
+def top_ablations() -> str:
+    return ", ".join(f"{name} (+{value:.2f})" for name, value in _top(_ablation()["mean ablation"], 3))
+
+
+def zero_only_ablation() -> str:
+    """The head whose zero ablation costs the most more than its mean ablation."""
+    zero, mean = _ablation()["zero ablation"], _ablation()["mean ablation"]
+    layer, head = divmod(int((zero - mean).argmax()), zero.shape[1])
+    return (
+        f"{_head(layer, head)} (+{zero[layer, head].item():.2f} zeroed, "
+        f"{mean[layer, head].item():+.2f} at its mean)"
+    )
+
+
+# --- the circuit from the weights -------------------------------------------------------
+
+
+@cache
+def _positional() -> torch.Tensor:
+    m = _model()
+    return ind.positional_previous_token_scores(m.W_pos, m.W_Q[0], m.b_Q[0], m.W_K[0], m.b_K[0])
+
+
+def positional_previous_token_head() -> str:
+    scores = _positional()
+    best = int(scores.argmax())
+    return f"{_head(0, best)} ({scores[best].item():.2f}; the other heads at most {scores[torch.arange(len(scores)) != best].max().item():.2f})"
+
+
+@cache
+def _circuit_rates() -> dict[str, tuple[float, float]]:
+    """For every layer-1 head: the same-token rate of its QK circuit through the previous-token
+    head found from positions, and the copying rate of its OV circuit, on the frequent tokens."""
+    m, pool = _model(), _pool()
+    prev = int(_positional().argmax())
+    out = {}
+    for h in range(m.cfg.n_heads):
+        left, right = ind.induction_qk_circuit(
+            m.W_E, m.W_V[0, prev], m.W_O[0, prev], m.W_Q[1, h], m.W_K[1, h]
+        )
+        qk = ind.diagonal_top1_rate(left, right, pool).item()
+        ov = ind.diagonal_top1_rate(m.W_E @ m.W_V[1, h], m.W_O[1, h] @ m.W_U, pool).item()
+        out[_head(1, h)] = (qk, ov)
+    return out
+
+
+def circuit_rates() -> str:
+    return "; ".join(
+        f"{name}: {qk:.0%} same-token, {ov:.0%} copying" for name, (qk, ov) in _circuit_rates().items()
+    )
+
+
+def pool_size() -> str:
+    return str(len(_pool()))
+
+
+# --- the hand-built head ----------------------------------------------------------------
+
+
+def hand_built_accuracy() -> str:
+    n_ctx = 2 * HAND_BUILT_PERIOD + 1
+    W_E = torch.zeros(HAND_BUILT_VOCAB, 2 * HAND_BUILT_VOCAB + n_ctx, dtype=torch.float64)
+    W_E[:, :HAND_BUILT_VOCAB] = torch.eye(HAND_BUILT_VOCAB)
+    weights = ind.induction_head_weights(W_E, n_ctx, max(HAND_BUILT_VOCAB, n_ctx))
+    accuracy, _, _ = induction_accuracy(W_E, weights, n_ctx)
+    return f"{accuracy:.1%}"
+
+
+def hand_built_setting() -> str:
+    return f"{HAND_BUILT_VOCAB} tokens and sequences of {HAND_BUILT_PERIOD} distinct tokens repeated twice"

@@ -1,0 +1,178 @@
+"""Planted wrong implementations of chapter "Induction heads": each is a textual edit of the
+reference, and the message its failure must contain. `tests/test_autograder.py` runs them."""
+
+CAT = '    return torch.cat([bos, einops.repeat(seq, "b p -> b (r p)", r=n_repeats)], dim=1)'
+SCORES = "    return mean_at(1, 1), mean_at(period, period + 1), mean_at(period - 1, period + 1)"
+MUTATIONS = {
+    "repeated_random_tokens": [
+        ("each token repeated in place", ('"b p -> b (r p)"', '"b p -> b (p r)"'), "values are off"),
+        ("no BOS", (CAT, '    return einops.repeat(seq, "b p -> b (r p)", r=n_repeats)'), "expected shape"),
+        (
+            "indices drawn [period, batch]",
+            (
+                "index = torch.randint(0, len(pool), (batch, period), generator=g)",
+                "index = torch.randint(0, len(pool), (period, batch), generator=g).T",
+            ),
+            "values are off",
+        ),
+    ],
+    "per_token_loss": [
+        (
+            "predicting the current token",
+            ("-log_probs.gather(-1, tokens[:, 1:, None])", "-log_probs.gather(-1, tokens[:, :-1, None])"),
+            "values are off",
+        ),
+        (
+            "softmax over positions",
+            (
+                "log_probs = logits[:, :-1].log_softmax(dim=-1)",
+                "log_probs = logits[:, :-1].log_softmax(dim=1)",
+            ),
+            "values are off",
+        ),
+        (
+            "probabilities, not log-probabilities",
+            ("log_probs = logits[:, :-1].log_softmax(dim=-1)", "log_probs = logits[:, :-1].softmax(dim=-1)"),
+            "never negative",
+        ),
+    ],
+    "head_scores": [
+        (
+            "induction one key too early",
+            (SCORES, SCORES.replace("mean_at(period - 1, period + 1)", "mean_at(period, period + 1)")),
+            "item 2 of the returned tuple",
+        ),
+        (
+            "duplicate-token queries from the first repeat",
+            (SCORES, SCORES.replace("mean_at(period, period + 1)", "mean_at(period, period)")),
+            "item 1 of the returned tuple",
+        ),
+        (
+            "averaged over heads instead of the batch",
+            (
+                "return diagonal[..., first_query - offset :].mean(dim=(1, -1))",
+                "return diagonal[..., first_query - offset :].mean(dim=(2, -1))",
+            ),
+            "expected shape",
+        ),
+    ],
+    "in_context_learning_score": [
+        (
+            "early minus late",
+            (
+                "return loss[:, late].mean() - loss[:, early].mean()",
+                "return loss[:, early].mean() - loss[:, late].mean()",
+            ),
+            "values are off",
+        ),
+        (
+            "late window, not the late position",
+            (
+                "return loss[:, late].mean() - loss[:, early].mean()",
+                "return loss[:, early:late].mean() - loss[:, early].mean()",
+            ),
+            "values are off",
+        ),
+    ],
+}
+
+HOOK = "            result[:, :, head] = part.mean(0, keepdim=True) if mean else torch.zeros_like(part)"
+MUTATIONS |= {
+    "ablation_loss_increase": [
+        (
+            "mean over positions too",
+            (HOOK, HOOK.replace("part.mean(0, keepdim=True)", "part.mean((0, 1), keepdim=True)")),
+            "values are off",
+        ),
+        (
+            "every head of the layer ablated",
+            (HOOK, "            result = torch.zeros_like(result)"),
+            "values are off",
+        ),
+        (
+            "the ablated loss, not its increase",
+            (
+                "increase[layer, head] = per_token_loss(logits, tokens).mean() - clean",
+                "increase[layer, head] = per_token_loss(logits, tokens).mean()",
+            ),
+            "values are off",
+        ),
+    ],
+    "positional_previous_token_scores": [
+        (
+            "missing 1/sqrt(d_head)",
+            ("scores = q @ k.mT / math.sqrt(W_Q.shape[-1])", "scores = q @ k.mT"),
+            "values are off",
+        ),
+        (
+            "no causal mask",
+            (
+                'pattern = scores.masked_fill(future, float("-inf")).softmax(dim=-1)',
+                "pattern = scores.softmax(dim=-1)",
+            ),
+            "values are off",
+        ),
+        (
+            "the next token, not the previous one",
+            (
+                "return pattern.diagonal(offset=-1, dim1=-2, dim2=-1).mean(-1)",
+                "return pattern.diagonal(offset=1, dim1=-2, dim2=-1).mean(-1)",
+            ),
+            "values are off",
+        ),
+    ],
+    "induction_qk_circuit": [
+        (
+            "keys read the token itself",
+            ("right = (W_E @ W_V_prev @ (W_O_prev @ W_K_ind)).T", "right = (W_E @ W_K_ind).T"),
+            "values are off",
+        ),
+        (
+            "Q and K swapped",
+            ("left = W_E @ W_Q_ind / math.sqrt", "left = W_E @ W_K_ind / math.sqrt"),
+            "values are off",
+        ),
+        (
+            "missing 1/sqrt(d_head)",
+            ("left = W_E @ W_Q_ind / math.sqrt(W_Q_ind.shape[-1])", "left = W_E @ W_Q_ind"),
+            "values are off",
+        ),
+    ],
+    "diagonal_top1_rate": [
+        (
+            "the whole d_vocab × d_vocab matrix built",
+            ("block = left[tokens] @ right[:, tokens]", "block = (left @ right)[tokens][:, tokens]"),
+            "case 'd_vocab 200000'",
+        ),
+        (
+            "argmax over the column",
+            ("hits = block.argmax(dim=-1) ==", "hits = block.argmax(dim=0) =="),
+            "values are off",
+        ),
+        (
+            "every column, not only the tokens'",
+            ("block = left[tokens] @ right[:, tokens]", "block = left[tokens] @ right"),
+            "values are off",
+        ),
+    ],
+    "induction_head_weights": [
+        (
+            "the previous-token head attends to the current token",
+            (
+                "W_K[0, 0, pos + positions[:-1], positions[:-1] + 1] = scale",
+                "W_K[0, 0, pos + positions, positions] = scale",
+            ),
+            "of the second repeat's next tokens",
+        ),
+        (
+            "QK matching on the wrong subspace",
+            ("W_K[1, 0, prev + tokens, tokens] = scale", "W_K[1, 0, tok + tokens, tokens] = scale"),
+            "of the second repeat's next tokens",
+        ),
+        (
+            "the copy too weak to beat the current token",
+            ("W_O[1, 0, tokens, tok + tokens] = 10.0", "W_O[1, 0, tokens, tok + tokens] = 0.5"),
+            "of the second repeat's next tokens",
+        ),
+    ],
+}

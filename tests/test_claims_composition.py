@@ -1,0 +1,103 @@
+"""The composition chapter's claims, run with the reference solutions on the zoo's attn-only-2l:
+the induction heads K-compose with the previous-token head well above chance, the path
+expansion adds up to the model's logits, and on repeated tokens the previous-token head's
+output is what lifts the induction heads' scores at the right key."""
+
+import pytest
+import torch
+
+from course import scores, zoo
+from course.dataset import frequent_tokens, load_streams, repeated_tokens
+from course.tokenizer import Tokenizer
+from course.train import RECIPES
+from solutions import composition as comp
+
+PREV, INDUCTION = 2, (0, 1)  # L0H2; L1H0 and L1H1
+PERIOD = 30
+
+
+@pytest.fixture(scope="module")
+def model():
+    return zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+
+
+@pytest.fixture(scope="module")
+def repeated(model):
+    """Random frequent tokens repeated once, after BOS, and the model's activations on them."""
+    bos = Tokenizer().bos_id
+    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    tokens = repeated_tokens(pool, 16, PERIOD, 2 * PERIOD, bos, torch.Generator().manual_seed(0))
+    logits, cache = model.run_with_cache(tokens)
+    return tokens, logits, cache
+
+
+def _scores(model):
+    return comp.composition_scores(
+        model.W_V[0], model.W_O[0], model.W_Q[1], model.W_K[1], model.W_V[1], model.W_O[1]
+    )
+
+
+def test_scores_agree_with_course_scores(model):
+    for kind, ours in zip("QKV", _scores(model)):
+        theirs = scores.composition_scores(model, kind)[0, :, 1, :].T  # [later, earlier]
+        torch.testing.assert_close(ours, theirs)
+
+
+def test_induction_heads_k_compose_with_the_previous_token_head_above_chance(model):
+    _, k, _ = _scores(model)
+    assert divmod(int(k.argmax()), k.shape[1]) == (1, PREV)  # L0H2 → L1H1, the top pair
+    for h in INDUCTION:
+        assert int(k[h].argmax()) == PREV
+    baseline = comp.composition_baseline(model.W_V[0, 0], model.W_O[0, 0], model.W_Q[1, 0],
+                                         model.W_K[1, 0].T, n_samples=500, seed=0)  # fmt: skip
+    assert 0.1 < baseline < 0.15
+    assert k[1, PREV] > 1.8 * baseline and k[0, PREV] > 1.8 * baseline
+    # The top Q-composition pair feeds a head that is not an induction head, and no
+    # V-composition rises much above chance.
+    q, _, v = _scores(model)
+    assert divmod(int(q.argmax()), q.shape[1])[0] not in INDUCTION
+    assert v.max() < 1.1 * baseline
+
+
+def test_path_expansion_sums_to_the_logits(model, repeated):
+    tokens, logits, cache = repeated
+    terms = comp.path_expansion(tokens, cache["pattern", 0], cache["pattern", 1], model.W_E, model.W_V,
+                                model.b_V, model.W_O, model.b_O, model.W_U, model.b_U)  # fmt: skip
+    torch.testing.assert_close(terms.sum(0), logits)
+
+    # A virtual term equals its pattern and OV circuit, from the two other exercises.
+    H = model.cfg.n_heads
+    pattern = comp.virtual_patterns(cache["pattern", 0], cache["pattern", 1])
+    left, right = comp.virtual_ov(model.W_V[0], model.W_O[0], model.W_V[1], model.W_O[1])
+    h2, h1 = 1, PREV
+    x = model.W_E[tokens]
+    term = pattern[:, h2, h1] @ (x @ left[h2, h1] @ right[h2, h1]) @ model.W_U
+    torch.testing.assert_close(terms[1 + 2 * H + h2 * H + h1], term)
+
+    # On the repeat, the induction heads' own terms carry the correct token; no virtual head
+    # comes close.
+    centred = terms - terms.mean(-1, keepdim=True)
+    index = tokens[None, :, 1:, None].expand(len(terms), -1, -1, 1)
+    correct = centred[:, :, :-1].gather(-1, index)[..., 0][:, :, PERIOD + 1 :].mean((1, 2))
+    single_1 = correct[1 + H : 1 + 2 * H]
+    virtual = correct[1 + 2 * H : 1 + 2 * H + H * H]
+    assert all(single_1[h] > 3 for h in INDUCTION)
+    assert virtual.abs().max() < 0.5
+
+
+def test_the_previous_token_head_lifts_the_induction_key(model, repeated):
+    """Key side: L0H2's result makes the induction heads attend P − 1 back; query side: the
+    token embedding does: the query's token matches what the key's previous token was."""
+    tokens, _, cache = repeated
+    embed = cache["hook_embed"]
+    components = torch.cat([
+        embed[None], cache["hook_pos_embed"][None],
+        cache["result", 0].permute(2, 0, 1, 3), model.b_O[0].expand_as(embed)[None],
+    ])  # fmt: skip
+    a = model.blocks[1].attn
+    for h in INDUCTION:
+        sides = comp.score_contributions(components, a.W_Q[h], a.b_Q[h], a.W_K[h], a.b_K[h])
+        key_lift = comp.offset_score_lift(sides[0], PERIOD - 1)
+        query_lift = comp.offset_score_lift(sides[1], PERIOD - 1)
+        assert int(key_lift.argmax()) == 2 + PREV and key_lift[2 + PREV] > 3
+        assert int(query_lift.argmax()) == 0 and query_lift[0] > 3

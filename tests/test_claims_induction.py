@@ -1,0 +1,123 @@
+"""The induction chapter's claims, run with the reference solutions on the zoo: attn-only-2l has
+one previous-token head and two induction heads, which the scores, the ablations and the weights
+alone all pick out; only it learns from a repeat; its training shows a phase change; and the
+hand-built induction head predicts repeats."""
+
+import pytest
+import torch
+
+from autograder.checks.induction import induction_accuracy
+from course import scores, zoo
+from course.dataset import frequent_tokens, load_streams, repeated_tokens, text_batch
+from course.tokenizer import Tokenizer
+from course.train import RECIPES
+from solutions import induction as ind
+
+PREV, INDUCTION = (0, 2), {(1, 0), (1, 1)}  # L0H2; L1H0 and L1H1
+PERIOD = 30
+
+
+@pytest.fixture(scope="module")
+def model():
+    return zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=Tokenizer().bos_id)
+
+
+@pytest.fixture(scope="module")
+def tokens(pool):
+    return ind.repeated_random_tokens(pool, 16, PERIOD, 2, Tokenizer().bos_id, seed=0)
+
+
+def _heads(t: torch.Tensor, k: int) -> set[tuple[int, int]]:
+    return {divmod(int(i), t.shape[1]) for i in t.flatten().topk(k).indices}
+
+
+def test_repeated_tokens_match_the_dataset_and_only_2l_learns_from_the_repeat(pool, tokens):
+    bos = Tokenizer().bos_id
+    same = repeated_tokens(pool, 16, PERIOD, 2 * PERIOD, bos, torch.Generator().manual_seed(0))
+    assert torch.equal(tokens, same)
+    for name in ("attn-only-0l", "attn-only-1l", "attn-only-2l"):
+        m = zoo.load(name, dtype=torch.float64).requires_grad_(False)
+        loss = ind.per_token_loss(m(tokens), tokens).mean(0)
+        first, second = loss[1:PERIOD].mean(), loss[PERIOD + 1 :].mean()
+        if name == "attn-only-2l":
+            assert second < 1 and first - second > 4
+        else:
+            assert second > first - 0.2
+
+
+def test_head_scores_pick_out_the_circuit(model, tokens):
+    _, cache = model.run_with_cache(tokens)
+    pattern = torch.stack([cache["pattern", l] for l in range(model.cfg.n_layers)])
+    prev, dup, induction = ind.head_scores(pattern, PERIOD)
+    torch.testing.assert_close(prev, scores.previous_token_scores(model, tokens))
+    torch.testing.assert_close(induction, scores.induction_scores(model, tokens, PERIOD))
+    assert _heads(prev, 1) == {PREV} and prev[PREV] > 0.95
+    assert _heads(induction, 2) == INDUCTION and all(induction[h] > 0.6 for h in INDUCTION)
+    assert dup.max() < 0.1  # no duplicate-token head
+
+
+def test_in_context_learning_is_strongest_in_2l():
+    """Single positions are noisy: 512 held-out windows, in float32 and in chunks."""
+    tokens = text_batch(load_streams().val, 512, 128, Tokenizer().bos_id, torch.Generator().manual_seed(0))
+    icl = {}
+    for name in ("attn-only-0l", "attn-only-1l", "attn-only-2l"):
+        m = zoo.load(name).requires_grad_(False)
+        loss = torch.cat([ind.per_token_loss(m(t), t) for t in tokens.split(128)])
+        icl[name] = ind.in_context_learning_score(loss, 10, 120).item()
+    assert icl["attn-only-2l"] < -0.5
+    assert icl["attn-only-2l"] < min(icl["attn-only-0l"], icl["attn-only-1l"]) - 0.3
+
+
+def test_ablations_blame_the_circuit(model, tokens):
+    zero = ind.ablation_loss_increase(model, tokens, mean=False)
+    mean = ind.ablation_loss_increase(model, tokens, mean=True)
+    assert _heads(mean, 3) == {PREV, *INDUCTION}
+    assert mean[PREV] > 2 and all(mean[h] > 0.3 for h in INDUCTION)
+    # A head whose zero ablation hurts though its mean ablation does not: L0H1.
+    assert zero[0, 1] > 0.3 and mean[0, 1].abs() < 0.05
+
+
+def test_the_weights_alone_find_the_circuit(model, pool):
+    positional = ind.positional_previous_token_scores(model.W_pos, model.W_Q[0], model.b_Q[0], model.W_K[0],
+                                                      model.b_K[0])  # fmt: skip
+    prev = int(positional.argmax())
+    assert prev == PREV[1] and positional[prev] > 0.9
+    for h in range(model.cfg.n_heads):
+        left, right = ind.induction_qk_circuit(model.W_E, model.W_V[0, prev], model.W_O[0, prev],
+                                               model.W_Q[1, h], model.W_K[1, h])  # fmt: skip
+        same = ind.diagonal_top1_rate(left, right, pool)
+        copying = ind.diagonal_top1_rate(model.W_E @ model.W_V[1, h], model.W_O[1, h] @ model.W_U, pool)
+        if (1, h) in INDUCTION:
+            assert same > 0.95 and copying > 0.9
+        else:
+            assert same < 0.1 and copying < 0.1
+
+
+def test_the_phase_change():
+    """The best induction score jumps past 0.5 between two evaluations, from below 0.4, and the
+    repeated-token loss falls by more than a nat across the same interval."""
+    curve = zoo.entry("attn-only-2l").curve
+    after = next(i for i, r in enumerate(curve) if max(r["induction"][-1]) > 0.5)
+    before = curve[after - 1]
+    assert max(before["induction"][-1]) < 0.4
+    assert before["rep_loss_second_half"] - curve[after]["rep_loss_second_half"] > 1
+    assert all(max(r["induction"][-1]) < 0.1 for r in curve[: after - 2])
+
+
+def test_the_hand_built_head_predicts_repeats():
+    V, period = 50, 40
+    n_ctx = 2 * period + 1
+    for dtype in (torch.float32, torch.float64):
+        W_E = torch.zeros(V, 2 * V + n_ctx, dtype=dtype)
+        W_E[:, :V] = torch.eye(V)
+        accuracy, model, tokens = induction_accuracy(
+            W_E, ind.induction_head_weights(W_E, n_ctx, n_ctx), n_ctx
+        )
+        assert accuracy == 1.0
+        assert scores.previous_token_scores(model, tokens)[0, 0] > 0.99
+        assert scores.induction_scores(model, tokens, period)[1, 0] > 0.99
