@@ -74,6 +74,7 @@ class Worker:
         )  # fmt: skip
         theirs.close()
         self.conn = Connection(ours.detach())
+        self.path, self.block_solutions = Path(module_path), block_solutions
         self.load = self._receive(self.time_limit + 30)  # imports torch first
 
     def _receive(self, timeout: float):
@@ -95,7 +96,9 @@ class Worker:
                 f"the grading process sent back something unreadable ({type(exc).__name__})"
             ) from None
 
-    def run(self, check: framework.Check, cases: list[framework.Case]) -> list[dict]:
+    def send(self, check: framework.Check, cases: list[framework.Case]) -> None:
+        """Start the learner's code on ``cases``; ``results`` collects the replies. In
+        between, the grader is free to compute the references on its own core."""
         driver = check.driver
         request = {
             "function": check.exercise,
@@ -106,13 +109,63 @@ class Worker:
             self.conn.send_bytes(pickle.dumps(request))
         except OSError:
             raise WorkerDied("the grading process is gone") from None
-        return self._receive(self.time_limit)
+
+    def results(self, n_cases: int) -> list[dict]:
+        replies = self._receive(self.time_limit)
+        # One reply per case, or one for all (no such function). Learner code can write to
+        # the channel itself: an empty list would otherwise pass every case.
+        if not isinstance(replies, list) or len(replies) not in (1, n_cases):
+            self.close()
+            raise WorkerDied("the grading process sent back the wrong number of results")
+        return replies * n_cases if len(replies) == 1 else replies
+
+    def run(self, check: framework.Check, cases: list[framework.Case]) -> list[dict]:
+        self.send(check, cases)
+        return self.results(len(cases))
+
+    def reload(self, module_path: Path) -> dict:
+        """Load another module of the same learner into this warm worker, as the
+        notebook grader does for each test cell; returns (and keeps) the load reply."""
+        try:
+            self.conn.send_bytes(pickle.dumps({"load": str(module_path)}))
+        except OSError:
+            raise WorkerDied("the grading process is gone") from None
+        self.path, self.load = Path(module_path), self._receive(self.time_limit)
+        return self.load
 
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
         self.conn.close()
+
+
+class WorkerSlot:
+    """At most one warm worker, reused from chapter to chapter of the same learner:
+    starting one costs over a second, loading another module into it almost nothing."""
+
+    def __init__(self) -> None:
+        self.worker: Worker | None = None
+
+    def get(self, path: Path, block_solutions: bool, time_limit: float, memory: int) -> Worker:
+        w = self.worker
+        if w is not None and (w.block_solutions != block_solutions or w.time_limit != time_limit):
+            self.close()
+            w = None
+        if w is None:
+            self.worker = Worker(path, block_solutions, time_limit, memory)
+        elif w.path != Path(path):
+            w.reload(path)
+        return self.worker
+
+    def drop(self) -> None:
+        """Forget a worker that died; the next ``get`` starts a fresh one."""
+        self.worker = None
+
+    def close(self) -> None:
+        if self.worker:
+            self.worker.close()
+        self.worker = None
 
 
 def devices() -> list[str]:
@@ -156,14 +209,17 @@ def grade_chapter(
     memory: int = MEMORY_LIMIT,
     path: Path | None = None,
     use_snapshots: bool | None = None,
+    slot: WorkerSlot | None = None,
 ) -> ChapterResult:
     """Grade ``impl`` (``exercises`` or ``solutions``) of chapter ``slug``, or the file at
     ``path``. ``only`` restricts grading to the named exercises. References come from
-    ``solutions/`` when it is installed, else from the stored snapshots."""
+    the stored snapshots, or from ``solutions/`` where there is no snapshot (or when
+    ``use_snapshots`` is False). A ``slot``
+    shared between calls keeps one worker warm across chapters."""
     ch = chapter(slug)
     path = Path(path) if path else module_file(impl, slug)
     if use_snapshots is None:
-        use_snapshots = not snapshots.have_solutions()
+        use_snapshots = snapshots.preferred(slug)
     reference = (snapshots.snapshot_reference if use_snapshots else snapshots.live_reference)(slug)
     check_list = importlib.import_module(f"autograder.checks.{slug}").CHECKS
     checks = {c.exercise: c for c in check_list}
@@ -197,7 +253,8 @@ def grade_chapter(
             f"{path}:{flagged[None]}: imports `solutions`; graded code may not use the reference answers"
         )
 
-    worker = None
+    own_slot = slot is None
+    slot = slot or WorkerSlot()
     try:
         for name in names:
             result, check = results[name], checks[name]
@@ -205,29 +262,32 @@ def grade_chapter(
                 result.messages.append(f"{path}:{flagged[name]}: imports `solutions`; this exercise scores 0")
                 continue
             try:
-                worker = worker or Worker(path, block, time_limit, memory)
+                worker = slot.get(path, block, time_limit, memory)
                 if not worker.load["loaded"]:
+                    slot.close()  # a worker whose first module failed has exited
                     return fail_all(f"{path}: importing it failed: {worker.load['error']}")
                 case_list = framework.cases(check, devs, hidden)
-                replies = worker.run(check, case_list)
+                worker.send(check, case_list)
+                expected = [reference(check.exercise, case) for case in case_list]  # meanwhile
+                replies = worker.results(len(case_list))
             except WorkerDied as e:
                 result.messages.append(str(e))
-                worker = None
+                slot.drop()
                 continue
-            _judge(result, check, reference, case_list, replies, ch.page)
+            _judge(result, check, expected, case_list, replies, ch.page)
     finally:
-        if worker:
-            worker.close()
+        if own_slot:
+            slot.close()
     return chapter_result
 
 
-def _judge(result: ExerciseResult, check, reference, case_list, replies, page: str) -> None:
+def _judge(result: ExerciseResult, check, expected, case_list, replies, page: str) -> None:
     if any(r["status"] == "not attempted" for r in replies):
         result.status = "not attempted"
         return
     problems = []
-    for case, reply in zip(case_list, replies):
-        problem = _problem(check, reference(check.exercise, case), case, reply)
+    for case, want, reply in zip(case_list, expected, replies):
+        problem = _problem(check, want, case, reply)
         if problem:
             problems.append(f"{case.label}: {problem}")
     if not problems:
@@ -267,4 +327,8 @@ def _problem(check, expected, case, reply) -> str | None:
 def grade(
     slugs: list[str], impl: str = "exercises", only: list[str] | None = None, **kw
 ) -> list[ChapterResult]:
-    return [grade_chapter(s, impl, only, **kw) for s in slugs]
+    slot = WorkerSlot()
+    try:
+        return [grade_chapter(s, impl, only, slot=slot, **kw) for s in slugs]
+    finally:
+        slot.close()

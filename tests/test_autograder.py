@@ -209,3 +209,25 @@ def test_pytest_grades_too(user_env):
         cwd=root,
     )
     assert todo.returncode == 1 and "not attempted yet" in todo.stdout and "Traceback" not in todo.stdout
+
+
+def test_one_worker_serves_every_chapter(monkeypatch):
+    started = []
+    init = runner.Worker.__init__
+    monkeypatch.setattr(runner.Worker, "__init__", lambda self, *a, **k: started.append(1) or init(self, *a, **k))
+    results = runner.grade(["zero_layer", "eigenvalues"], "solutions")
+    assert all(r.status == "passed" for c in results for r in c.exercises)
+    assert len(started) == 1
+
+
+def test_a_file_that_fails_to_import_does_not_spoil_the_shared_worker(tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise RuntimeError('boom at import')\n")
+    slot = runner.WorkerSlot()
+    try:
+        first = runner.grade_chapter("zero_layer", path=broken, slot=slot)
+        assert "boom at import" in first.error
+        second = runner.grade_chapter("zero_layer", "solutions", slot=slot)
+        assert {r.status for r in second.exercises} == {"passed"}
+    finally:
+        slot.close()
