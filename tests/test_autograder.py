@@ -214,7 +214,9 @@ def test_pytest_grades_too(user_env):
 def test_one_worker_serves_every_chapter(monkeypatch):
     started = []
     init = runner.Worker.__init__
-    monkeypatch.setattr(runner.Worker, "__init__", lambda self, *a, **k: started.append(1) or init(self, *a, **k))
+    monkeypatch.setattr(
+        runner.Worker, "__init__", lambda self, *a, **k: started.append(1) or init(self, *a, **k)
+    )
     results = runner.grade(["zero_layer", "eigenvalues"], "solutions")
     assert all(r.status == "passed" for c in results for r in c.exercises)
     assert len(started) == 1
