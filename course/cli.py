@@ -1,4 +1,4 @@
-"""The ``course`` command: train, zoo, info, check, exercises build, kit, serve, nbgrader.
+"""The ``course`` command: train, zoo, info, check, exercises build, kit, serve, site, nbgrader.
 
 Errors the user can fix print one line and exit non-zero; only bugs print tracebacks.
 """
@@ -6,6 +6,7 @@ Errors the user can fix print one line and exit non-zero; only bugs print traceb
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -159,6 +160,16 @@ def _cmd_exercises_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    """The benchmarks live beside the package in a clone, not in an installed wheel."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "bench" / "__main__.py").exists():
+        raise CourseError(
+            f"no bench/ folder beside {root / 'course'}: the benchmarks run from a clone of the course"
+        )
+    return subprocess.run([sys.executable, "-m", "bench", *args.args], cwd=root).returncode
+
+
 def _cmd_kit(args: argparse.Namespace) -> int:
     from autograder.kit import make_kit
 
@@ -199,6 +210,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.port, Path(args.site_dir) if args.site_dir else None)
 
 
+def _cmd_site(args: argparse.Namespace) -> int:
+    from course.site import offline_copy
+
+    home = offline_copy(Path(args.dir))
+    print(f"wrote the course's site to {home.parent}; open {home.as_uri()} in a browser")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="course", description="Transformer Circuits, hands-on.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -235,6 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--new", action="store_true", help="write the fresh stub beside an edited file as .new")
     b.set_defaults(func=_cmd_exercises_build)
 
+    bm = sub.add_parser("bench", help="run the benchmarks (python -m bench) and print the table")
+    bm.add_argument("args", nargs=argparse.REMAINDER, help="suites and options, e.g. factored --smoke")
+    bm.set_defaults(func=_cmd_bench)
+
     k = sub.add_parser("kit", help="write a learner's copy of the course without solutions/")
     k.add_argument("dir", help="a new, empty folder")
     k.set_defaults(func=_cmd_kit)
@@ -243,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     s.add_argument("--site-dir", help="build into this folder (default build/site)")
     s.set_defaults(func=_cmd_serve)
+
+    o = sub.add_parser("site", help="build a copy of the course's site to read from disk, without a server")
+    o.add_argument("dir", help="the folder to build it into (replaced if it holds a site already)")
+    o.set_defaults(func=_cmd_site)
 
     n = sub.add_parser("nbgrader", help="the chapters as nbgrader assignments")
     nsub = n.add_subparsers(dest="action", required=True, parser_class=_Parser)
