@@ -1,0 +1,68 @@
+"""``course nbgrader init``: an nbgrader course folder that works without root and
+without JupyterHub: its own config, an sqlite gradebook and exchange inside it, and a
+template of the students' CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from course.errors import CourseError
+
+CONFIG = "nbgrader_config.py"
+STUDENTS = "students.csv"
+
+_CONFIG_TEXT = '''"""nbgrader's configuration for the course "Transformer Circuits, hands-on",
+written by `course nbgrader init`. Run nbgrader from this folder; paths are relative
+to it, so the folder can move."""
+
+import os
+from pathlib import Path
+
+c = get_config()  # noqa: F821  (nbgrader provides it)
+HERE = Path(__file__).resolve().parent
+
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.root = str(HERE)
+c.CourseDirectory.db_url = f"sqlite:///{{HERE / 'gradebook.db'}}"
+# Where release_assignment puts assignments and students submit them. nbgrader's
+# default, /srv/nbgrader/exchange, needs root; on JupyterHub use a folder that every
+# user can read and write (see the instructor guide).
+c.Exchange.root = {exchange}
+
+# Seconds one cell may run under `nbgrader autograde` and `validate`; a cell that takes
+# longer is interrupted and scores 0. Each test cell grades its exercise in a separate
+# process that stops an answer after COURSE_CHECK_TIME_LIMIT seconds, well within the
+# cell's time, so that a runaway answer fails with a message and grading goes on. The
+# kernels inherit this process's environment, which is how they see the limit.
+CELL_TIMEOUT = {timeout}
+c.Execute.timeout = CELL_TIMEOUT
+os.environ["COURSE_CHECK_TIME_LIMIT"] = str(max(1, CELL_TIMEOUT // 2))
+'''
+
+_STUDENTS_TEXT = "id,first_name,last_name,email\njdoe,Jane,Doe,jdoe@example.org\n"
+
+
+def init(
+    directory: Path, course_id: str = "circuits", timeout: int = 60, exchange: Path | None = None
+) -> list[Path]:
+    """Write the course folder ``directory``; returns the files written."""
+    directory = Path(directory)
+    if (directory / CONFIG).exists():
+        raise CourseError(f"{directory / CONFIG} already exists; edit it, or choose a new folder")
+    if timeout < 2:
+        raise CourseError("the cell timeout must be at least 2 seconds")
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "source").mkdir(exist_ok=True)
+    if exchange is None:
+        (directory / "exchange").mkdir(exist_ok=True)
+        exchange_text = 'str(HERE / "exchange")'
+    else:
+        exchange_text = repr(str(Path(exchange).resolve()))
+    written = [directory / CONFIG]
+    (directory / CONFIG).write_text(
+        _CONFIG_TEXT.format(course_id=course_id, exchange=exchange_text, timeout=int(timeout))
+    )
+    if not (directory / STUDENTS).exists():
+        (directory / STUDENTS).write_text(_STUDENTS_TEXT)
+        written.append(directory / STUDENTS)
+    return written
