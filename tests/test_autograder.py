@@ -2,6 +2,7 @@
 wrong answers with a relevant message, and survives hostile submissions."""
 
 import importlib
+import re
 import subprocess
 from pathlib import Path
 
@@ -17,12 +18,23 @@ N = len(CHECKS)  # exercises in the chapter
 N_ALL = sum(len(importlib.import_module(f"autograder.checks.{c}").CHECKS) for c in CHAPTERS)
 
 
+def _first_in_an_answer(text: str, old: str) -> int:
+    """Where ``old`` first occurs between solution markers, else anywhere: a mutant
+    changes an answer, not a hint or docstring that quotes the same code."""
+    for m in re.finditer(r"### BEGIN SOLUTION.*?### END SOLUTION", text, flags=re.S):
+        at = text.find(old, m.start(), m.end())
+        if at >= 0:
+            return at
+    assert old in text, old
+    return text.index(old)
+
+
 def variant(tmp_path: Path, *edits: tuple[str, str], prelude: str = "", chapter="residual_stream") -> Path:
     """A copy of the reference with textual edits, written as a learner's file."""
     text = module_file("solutions", chapter).read_text()
     for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
+        at = _first_in_an_answer(text, old)
+        text = text[:at] + new + text[at + len(old) :]
     path = tmp_path / "submission.py"
     path.write_text(prelude + text)
     return path

@@ -4,6 +4,8 @@ fresh virtual environment."""
 import importlib
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 import torch
@@ -13,9 +15,12 @@ from autograder.paths import module_file
 from autograder.runner import grade_chapter
 from course.chapters import CHAPTERS
 
+ROOT = Path(__file__).resolve().parent.parent
+HOSTED = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Documentation"]
+
 
 def _leaves(value) -> list:
-    """The tensors of an output, tuples of tuples included, in order."""
+    """The tensors and numbers of an output, tuples of tuples included, in order."""
     if isinstance(value, (tuple, list)):
         return [leaf for item in value for leaf in _leaves(item)]
     return [value]
@@ -28,9 +33,10 @@ def test_snapshots_are_in_sync_with_the_solutions(slug):
         for case in framework.cases(check, ["cpu"]):
             a, b = live(check.exercise, case), stored(check.exercise, case)
             for x, y in zip(_leaves(a), _leaves(b), strict=True):
-                assert torch.allclose(x, y, rtol=1e-12, atol=1e-12), (
-                    f"{snapshots.key(check.exercise, case)} is stale: run `course exercises build {slug}`"
-                )
+                torch.testing.assert_close(
+                    torch.as_tensor(y), torch.as_tensor(x), rtol=1e-12, atol=1e-12,
+                    msg=f"{snapshots.key(check.exercise, case)} is stale: run `course exercises build {slug}`",
+                )  # fmt: skip
     assert snapshots.points(slug, use_snapshots=True) == snapshots.points(slug, use_snapshots=False)
 
 
@@ -66,9 +72,47 @@ def test_a_kit_installs_in_a_fresh_venv_and_grades_without_solutions(tmp_path, u
     assert no_solutions.returncode != 0
     todo = check()
     assert todo.returncode == 1 and "0 failed, 8 not attempted" in todo.stdout, todo.stdout + todo.stderr
+    serve = subprocess.run([course, "serve"], capture_output=True, text=True, env=user_env, cwd=elsewhere)
+    assert serve.returncode == 1 and f"read it at {HOSTED}" in serve.stderr, serve.stderr
 
     # The learner answers every exercise; the snapshots grade it.
     answer = module_file("solutions", "residual_stream").read_text()
     (kit / "exercises" / "residual_stream.py").write_text(answer)
     done = check()
     assert done.returncode == 0 and "8 of 8 exercises passed" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_kit_carries_no_site_sources_and_says_where_to_read_the_course(tmp_path, monkeypatch):
+    from autograder.kit import make_kit
+    from course import site
+    from course.errors import CourseError
+
+    kit = tmp_path / "kit"
+    copied = make_kit(kit)
+    assert "site" not in copied and not (kit / "site").exists() and not (kit / "mkdocs.yml").exists()
+    assert not (kit / "solutions").exists() and (kit / "exercises" / "residual_stream.py").is_file()
+    readme = (kit / "README.md").read_text()
+    assert f"<{HOSTED}>" in readme and "course check residual_stream" in readme
+    assert "site/index.html" not in readme, "no --site: the README must not promise a local copy"
+
+    # The kit's own `course serve` and `course site` say where the site is instead.
+    monkeypatch.setattr(site, "ROOT", kit)
+    with pytest.raises(CourseError, match=f"full course.*read it at {HOSTED}"):
+        site.project_root()
+
+
+def test_a_kit_with_site_has_a_built_copy_without_the_solutions(tmp_path, user_env):
+    from course.site import assets_ok
+
+    if not assets_ok(ROOT):
+        pytest.skip("the site's npm packages are not installed: run `npm ci` at the repository root")
+    kit = tmp_path / "kit"
+    out = subprocess.run(["course", "kit", str(kit), "--site"], capture_output=True, text=True, env=user_env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "site/index.html" in (kit / "README.md").read_text()
+    built = kit / "site"
+    assert (built / "search" / "search_index.js").is_file(), "search from file:// needs the inlined index"
+    assert (built / "vendor" / "iframe-worker" / "shim.js").is_file()
+    page = (built / "zero-layer.html").read_text()
+    assert page.count('<details class="tip">') >= 4 and "course check zero_layer" in page
+    assert '<details class="success">' not in page, "the kit's site must leave out the solutions"
