@@ -1,6 +1,9 @@
 """``course kit DIR``: a learner's copy of the course, without the reference solutions.
 
-It grades with the stored snapshots instead (see ``autograder.snapshots``).
+It grades with the stored snapshots instead (see ``autograder.snapshots``). It does not carry
+the docs site's sources: their figures and cards are computed from ``solutions/``, which the kit
+leaves out. Its README sends learners to the hosted site instead, and ``--site`` adds a built
+copy of the site without the solutions, to open from the disk.
 """
 
 from __future__ import annotations
@@ -10,18 +13,51 @@ from pathlib import Path
 
 from course.errors import CourseError
 
-#: What a learner gets: the package, the stubs, the grader, the site and the packaging.
-INCLUDE = (
-    "course",
-    "exercises",
-    "autograder",
-    "site",
-    "pyproject.toml",
-    "README.md",
-    "mkdocs.yml",
-    ".gitignore",
-)
+#: What a learner gets: the package, the stubs, the grader and the packaging; the kit writes
+#: its own README.md.
+INCLUDE = ("course", "exercises", "autograder", "pyproject.toml", ".gitignore")
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.new", "*.bak", "*.egg-info")
+SITE = "site"  # where --site puts the built copy
+
+README = """\
+# Transformer Circuits, hands-on: a learner's copy
+
+The course's exercises and their grader, without the reference solutions: `course check`
+grades your answers against reference outputs stored in `autograder/snapshots/`.
+
+## Read the course
+
+The chapters, with the math, the figures and each exercise's card, are at
+**<{hosted}>**.{offline}
+
+This copy does not hold the site's sources, since its figures are computed from the reference
+solutions: `course serve` and `course site` build the site in a checkout of the full course.
+
+## Set up
+
+```bash
+python3 -m venv .venv && .venv/bin/pip install torch -e .
+```
+
+(`pip install torch --index-url https://download.pytorch.org/whl/cpu` first gives the smaller
+CPU build of torch.)
+
+## Do the exercises
+
+Each chapter is a module in `exercises/` whose functions raise `NotImplementedError`. Replace
+the bodies with your answers and grade them:
+
+```bash
+course check                              # every chapter
+course check residual_stream              # one chapter
+course check residual_stream head_results # one exercise
+```
+"""
+
+OFFLINE = """
+
+To read it without a network, open `site/index.html` in a browser: a copy of the site, search
+included, that leaves out the reference solutions the hosted site shows under each card."""
 
 
 def project_root() -> Path:
@@ -31,8 +67,11 @@ def project_root() -> Path:
     return root
 
 
-def make_kit(dest: Path) -> list[str]:
-    """Copy the course to ``dest`` without ``solutions/``; return what was copied."""
+def make_kit(dest: Path, site: bool = False) -> list[str]:
+    """Copy the course to ``dest`` without ``solutions/`` and write its README; with ``site``,
+    add a built copy of the site without the solutions. Return what was written."""
+    from course.site import hosted_url, offline_copy
+
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise CourseError(f"{dest} is not empty; choose a new folder for the kit")
@@ -48,4 +87,9 @@ def make_kit(dest: Path) -> list[str]:
         else:
             continue
         copied.append(name)
+    (dest / "README.md").write_text(README.format(hosted=hosted_url(), offline=OFFLINE if site else ""))
+    copied.append("README.md")
+    if site:
+        offline_copy(dest / SITE, COURSE_HIDE_SOLUTIONS="1")
+        copied.append(SITE)
     return copied

@@ -173,7 +173,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_kit(args: argparse.Namespace) -> int:
     from autograder.kit import make_kit
 
-    copied = make_kit(Path(args.dir))
+    copied = make_kit(Path(args.dir), site=args.site)
     print(f"wrote a learner's copy without solutions/ to {args.dir}: {', '.join(copied)}")
     print(f"install it with: pip install -e {args.dir}")
     return 0
@@ -260,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("kit", help="write a learner's copy of the course without solutions/")
     k.add_argument("dir", help="a new, empty folder")
+    k.add_argument("--site", action="store_true", help="add a built copy of the site, without the solutions")
     k.set_defaults(func=_cmd_kit)
 
     s = sub.add_parser("serve", help="build the course's site and serve it on 127.0.0.1")

@@ -71,10 +71,10 @@ def test_train_writes_a_run_folder(run, tmp_path):
 
 
 def test_serve_builds_the_site_and_serves_it_on_localhost(user_env, tmp_path):
-    from course.site import ROOT, katex_ok
+    from course.site import ROOT, assets_ok
 
-    if not katex_ok(ROOT):
-        pytest.skip("KaTeX is not installed: run `npm ci` at the repository root")
+    if not assets_ok(ROOT):
+        pytest.skip("the site's npm packages are not installed: run `npm ci` at the repository root")
     site = tmp_path / "site"
     proc = subprocess.Popen(
         ["course", "serve", "--port", "0", "--site-dir", str(site)],
@@ -105,7 +105,14 @@ def test_serve_says_how_to_get_katex_without_npm(tmp_path, monkeypatch):
     (tmp_path / "package.json").write_text('{"devDependencies": {"katex": "0.19.1"}}')
     monkeypatch.setattr(site.shutil, "which", lambda name: None)
     with pytest.raises(CourseError, match=r"npm is not installed.*then run `npm ci` in"):
-        site.ensure_katex(tmp_path)
+        site.ensure_assets(tmp_path)
+
+
+def test_site_never_builds_over_a_folder_that_is_not_a_site(run, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    out = run("site", str(tmp_path))
+    assert out.returncode == 1 and "is not empty and holds no site" in out.stderr, out.stderr
+    assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 def test_serve_on_a_busy_port_says_so(run):

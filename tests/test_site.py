@@ -10,6 +10,7 @@ $COURSE_TEST_ARTEFACTS when it is set, else to a temporary folder that the test 
 import functools
 import html
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -44,6 +45,13 @@ KATEX_ERROR_RGB = "rgb(204, 0, 0)"  # KaTeX's #cc0000 for a macro it does not kn
 def mkdocs(tmp: Path, *args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run mkdocs as a fresh user would: its own HOME and matplotlib config, but the token
     and figure caches that the tests share (see tests/conftest.py)."""
+    return as_a_user(tmp, "mkdocs", *args, cwd=cwd, env=env)
+
+
+def as_a_user(
+    tmp: Path, module: str, *args: str, cwd: Path = ROOT, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """``python -m module args`` as a fresh user, as mkdocs() runs mkdocs."""
     home, mpl = tmp / "home", tmp / "mpl"
     home.mkdir(exist_ok=True)
     mpl.mkdir(exist_ok=True)
@@ -51,12 +59,12 @@ def mkdocs(tmp: Path, *args: str, cwd: Path = ROOT, env: dict | None = None) -> 
     full["COURSE_CACHE_DIR"] = str(cache_dir())
     full.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", *args],
+        [sys.executable, "-m", module, *args],
         cwd=cwd,
         env=full,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
 
 
@@ -109,6 +117,8 @@ def test_strict_build_writes_every_page_and_katex(site):
     ]:
         assert (katex / name).is_file(), name
     assert (site / "javascripts" / "katex-init.js").is_file()
+    assert not (site / "vendor" / "iframe-worker").exists(), "only the offline copy needs the shim"
+    assert "iframe-worker" not in (site / "index.html").read_text()
     assert not (site / "hooks").exists(), "the build hooks must not be published"
     glossary = (site / "glossary" / "index.html").read_text()
     assert glossary.count('<div class="arithmatex">') >= 5
@@ -216,6 +226,11 @@ def nodoc():
     return plt.subplots()[0]
 
 
+def pattern():
+    """Two tokens and one head, for the test."""
+    return {"tokens": ["</script>", "b"], "heads": [{"name": "L0H0", "pattern": [[1.0], [0.25, 0.75]]}]}
+
+
 def not_a_string():
     return 42
 '''
@@ -264,7 +279,7 @@ def build_blocks(tmp: Path, project: Path, **env) -> tuple[subprocess.CompletedP
 def full_page() -> str:
     cards = "\n\n".join(f"## {name}\n\n{{{{ card {name} }}}}" for name in exercise_names("zero_layer"))
     return (
-        "# Zero layer\n\nThe answer is {{ value answer }}.\n\n{{ figure line }}\n\n"
+        "# Zero layer\n\nThe answer is {{ value answer }}.\n\n{{ figure line }}\n\n{{ viewer pattern }}\n\n"
         "```\n{{ card left_alone_in_code }}\n```\n\n" + cards + "\n"
     )
 
@@ -286,6 +301,9 @@ def test_blocks_build_cards_values_and_cached_figures(tmp_path):
     assert "The answer is forty-two." in doc
     assert "{{ card left_alone_in_code }}" in doc
     assert '<img src="../assets/figures/zero_layer/line.svg" alt="A straight line, for the test.">' in doc
+    viewer = re.search(r'<figure class="course-figure course-viewer" data-viewer="([^"]*)">', doc)
+    assert json.loads(html.unescape(viewer.group(1)))["tokens"] == ["</script>", "b"]
+    assert "<figcaption>Two tokens and one head, for the test.</figcaption>" in doc
     svg = tmp_path / "out" / "assets" / "figures" / "zero_layer" / "line.svg"
     assert svg.read_text().lstrip().startswith("<?xml") and "<svg" in svg.read_text()
 
@@ -310,6 +328,31 @@ def test_blocks_build_cards_values_and_cached_figures(tmp_path):
     # What the figure module imports changed, or the module itself: everything runs again.
     assert edit_and_build(project / "solutions" / "zero_layer.py") == ["answer", "line"] * 2
     assert edit_and_build(project / "site" / "figures" / "zero_layer.py") == ["answer", "line"] * 3
+
+
+def test_blocks_compute_figure_modules_in_worker_processes(tmp_path):
+    """Two figure modules with work: each runs once, in a worker, and the pages read the cache."""
+    project = blocks_project(tmp_path, full_page())
+    (project / "site" / "figures" / "models.py").write_text(FAKE_FIGURES)
+    models = project / "site" / "models.md"
+    models.write_text("# Models\n\nAlso {{ value answer }}.\n\n{{ figure line }}\n")
+    result, doc = build_blocks(tmp_path, project, COURSE_SITE_JOBS="2")
+    assert result.returncode == 0, result.stderr
+    assert "computing 2 figure modules in 2 processes" in result.stderr
+    assert result.stderr.count(": answer() in") == 2 and "in a worker" in result.stderr
+    assert "The answer is forty-two." in doc
+    assert "Also forty-two." in (tmp_path / "out" / "models" / "index.html").read_text()
+    assert (tmp_path / "out" / "assets" / "figures" / "models" / "line.svg").is_file()
+    calls = project / "calls.log"
+    assert sorted(calls.read_text().split()) == ["answer", "answer", "line", "line"]
+
+    # A function that fails in a worker runs again in the build's process, which reports it.
+    models.write_text("# Models\n\n{{ figure broken }}\n")
+    (project / "site" / "figures" / "models.py").write_text(FAKE_FIGURES + "\n# edited\n")
+    (project / "site" / "figures" / "zero_layer.py").write_text(FAKE_FIGURES + "\n# edited\n")
+    result, _ = build_blocks(tmp_path, project, COURSE_SITE_JOBS="2")
+    assert result.returncode != 0
+    assert "models.md:3: " in result.stderr and "broken() failed: RuntimeError: no data here" in result.stderr
 
 
 def test_cards_name_methods_class_dot_method(tmp_path):
@@ -347,6 +390,9 @@ def test_hidden_solutions_leave_the_answers_out(tmp_path):
         ("{{ figure nodoc }}", "nodoc() needs a docstring"),
         ("{{ value missing }}", "has no function missing()"),
         ("{{ value not_a_string }}", "not_a_string() must return a str"),
+        ("{{ viewer answer }}", "answer() needs a docstring"),
+        ("{{ viewer line }}", "line() must return a dict with tokens and heads"),
+        ("Text {{ viewer pattern }}", "zero-layer.md:3: {{ viewer pattern }} must be alone"),
         ("Text {{ card bigram_counts }} inline.", "zero-layer.md:3: {{ card bigram_counts }} must be alone"),
         ("{{ cards bigram_counts }}", "unknown block {{ cards ... }}"),
         ("{{ card bigram counts }}", "cannot read {{ card bigram counts }}"),
@@ -579,3 +625,90 @@ def test_the_built_site_works_from_file_urls(site, watched):
     assert assert_images_loaded(page) >= 1
     remote = [u for u in watched.foreign if not u.startswith("file:")]
     assert not remote, f"requests left the disk: {remote}"
+
+
+@pytest.fixture(scope="module")
+def offline_copy(tmp_path_factory) -> Path:
+    """``course site DIR``: the copy of the site to read from the disk."""
+    needs_katex()
+    out = tmp_path_factory.mktemp("offline") / "site"
+    result = as_a_user(out.parent, "course.cli", "site", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (out / "index.html").as_uri() in result.stdout
+    return out
+
+
+def test_the_offline_copy_searches_from_file_urls(offline_copy, watched):
+    """Search needs a web worker, which browsers refuse to pages from file://: the offline copy
+    inlines the index and loads iframe-worker's shim from the copy itself, never from a CDN."""
+    assert (offline_copy / "zero-layer.html").is_file() and (
+        offline_copy / "vendor/iframe-worker/shim.js"
+    ).is_file()
+    page = watched.page
+    page.goto((offline_copy / "index.html").as_uri(), wait_until="load")
+    page.locator("input.md-search__input").click()
+    page.locator("input.md-search__input").press_sequentially("induction", delay=20)
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=10_000)
+    assert results.count() >= 1
+    results.first.locator("a").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.startswith("file://") and ".html" in page.url and "index.html" not in page.url, page.url
+    assert_math_rendered(page)
+    page.goto((offline_copy / "residual-stream.html").as_uri(), wait_until="load")
+    page.locator("figure.course-viewer.is-ready").wait_for(timeout=10_000)  # its data is in the page
+    remote = [u for u in watched.foreign if not u.startswith("file:")]
+    assert not remote, f"requests left the disk: {remote}"
+    assert not watched.errors, watched.errors
+
+
+def test_the_attention_viewer_follows_the_hovered_token(server, watched):
+    """On the residual-stream page, reached by instant navigation: hovering a token redraws
+    every head's row, and the rows show the zoo's heads at their jobs on the repeat."""
+    from course import zoo
+
+    metrics = zoo.entry("attn-only-2l").metrics
+    best = lambda scores: max(range(len(scores)), key=scores.__getitem__)  # noqa: E731
+    previous = f"L0H{best(metrics['previous_token'][0])}"
+    last = len(metrics["induction"]) - 1
+    induction = f"L{last}H{best(metrics['induction'][last])}"
+
+    page = watched.page
+    page.goto(server, wait_until="networkidle")
+    page.locator("nav.md-nav--primary a[href$='residual-stream/']").first.click()
+    page.wait_for_url("**/residual-stream/")
+    viewer = page.locator("figure.course-viewer.is-ready")
+    viewer.wait_for(timeout=10_000)
+    tokens = viewer.locator(".course-viewer__token")
+    n = tokens.count()
+    period = (n - 1) // 2  # BOS, then the sequence twice
+
+    def hover(query: int) -> dict[str, int]:
+        """Hover a token; each head's most-attended position, as the viewer shows it."""
+        tokens.nth(query).hover()
+        page.wait_for_function(
+            "q => document.querySelector('figure.course-viewer').dataset.query === q", arg=str(query)
+        )
+        return page.evaluate(
+            """() => Object.fromEntries([...document.querySelectorAll(".course-viewer__head")].map(
+                row => [row.dataset.head, Number(row.querySelector(".course-viewer__top").dataset.position)]))"""
+        )
+
+    def shading(head: str) -> list[str]:
+        return page.evaluate(
+            """h => [...document.querySelectorAll(`.course-viewer__head[data-head="${h}"] .course-viewer__cell`)]
+                .map(c => getComputedStyle(c).backgroundColor)""",
+            head,
+        )
+
+    repeats = range(period + 2, n)  # tokens whose earlier copy has a successor to look at
+    hits = {previous: 0, induction: 0}
+    for query in repeats:
+        before = shading(previous)
+        tops = hover(query)
+        assert shading(previous) != before, "hovering a token must redraw the rows"
+        hits[previous] += tops[previous] == query - 1
+        hits[induction] += tops[induction] == query - period + 1
+    assert hits[previous] >= 0.8 * len(repeats), hits
+    assert hits[induction] >= 0.5 * len(repeats), hits
+    assert not watched.foreign and not watched.errors, (watched.foreign, watched.errors)

@@ -87,7 +87,9 @@ def induction_diagonal() -> str:
 
 
 def induction_top1() -> str:
-    return f"{ev.diagonal_share(**_ov('attn-only-2l'), k=1, chunk=256)[1, 1]:.0%}"
+    ov = _ov("attn-only-2l")  # L1H1 alone: each head's share is computed on its own
+    ov.update(W_V=ov["W_V"][1:2, 1:2], W_O=ov["W_O"][1:2, 1:2])
+    return f"{ev.diagonal_share(**ov, k=1, chunk=256)[0, 0]:.0%}"
 
 
 def eigenvalue_scatters():

@@ -15,6 +15,8 @@ from solutions import one_layer as ol
 POOL = 500
 #: How many of each head's strongest skip-trigrams the copying share counts.
 TOP = 50
+#: How deep the table looks for each head's four strongest sources, if the top TOP hold fewer.
+DEEP = 200
 LAYER = ("W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "W_O", "b_O")
 
 
@@ -59,17 +61,27 @@ def skip_trigram_table() -> str:
         "|---|---|---|---|---|---|",
     ]
     for head in range(_model().cfg.n_heads):
-        triples, scores = _trigrams(head, 200)
-        seen: set[int] = set()
-        for (a, b, c), score in zip(triples.tolist(), scores.tolist()):
-            if a in seen:
-                continue
-            seen.add(a)
+        # The top k are the first k of any deeper list, so the shallow list that copying_shares
+        # reads already gives the same rows when it holds four sources.
+        found = _first_sources(*_trigrams(head, TOP))
+        if len(found) < 4:
+            found = _first_sources(*_trigrams(head, DEEP))
+        for (a, b, c), score in found:
             copies = "yes" if a == c else ""
             rows.append(f"| {head} | {_code(a)} | {_code(b)} | {_code(c)} | {score:.1f} | {copies} |")
-            if len(seen) == 4:
-                break
     return "\n".join(rows)
+
+
+def _first_sources(triples: torch.Tensor, scores: torch.Tensor, n: int = 4) -> list:
+    """The strongest skip-trigram of each of the first ``n`` distinct source tokens."""
+    found, seen = [], set()
+    for (a, b, c), score in zip(triples.tolist(), scores.tolist()):
+        if a not in seen:
+            seen.add(a)
+            found.append(((a, b, c), score))
+            if len(found) == n:
+                break
+    return found
 
 
 def copying_shares() -> str:

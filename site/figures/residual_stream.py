@@ -12,6 +12,7 @@ from course.train import RECIPES
 from solutions import residual_stream as rs
 
 PERIOD = 50  # tokens in each half of a repeated sequence
+VIEWER_PERIOD = 16  # the viewer's sequence: short enough to read every token
 
 
 @cache
@@ -54,3 +55,30 @@ def dla_repeated_tokens():
         ylabel="logit of the correct token",
         title="what each component adds to the correct logit",
     )
+
+
+def attention_viewer() -> dict:
+    """attn-only-2l's attention on a random sequence of frequent tokens, repeated once. Hover a
+    token: each head's row shades the earlier tokens by how much it attends to them from there.
+    Under each head, the zoo's recorded previous-token and induction scores."""
+    model = zoo.load("attn-only-2l", dtype=torch.float64)
+    tok = Tokenizer()
+    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=tok.bos_id)
+    g = torch.Generator().manual_seed(0)
+    tokens = repeated_tokens(pool, 1, VIEWER_PERIOD, 2 * VIEWER_PERIOD, tok.bos_id, g)
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens)
+    metrics = zoo.entry("attn-only-2l").metrics
+    heads = []
+    for l in range(model.cfg.n_layers):
+        for h in range(model.cfg.n_heads):
+            rows = cache["pattern", l][0, h].tolist()
+            heads.append(
+                {
+                    "name": f"L{l}H{h}",
+                    "note": f"previous-token {metrics['previous_token'][l][h]:.2f}"
+                    f" · induction {metrics['induction'][l][h]:.2f}",
+                    "pattern": [[round(w, 3) for w in row[: q + 1]] for q, row in enumerate(rows)],
+                }
+            )
+    return {"tokens": [plots.token_label(tok.token_str(int(t))) for t in tokens[0]], "heads": heads}

@@ -24,14 +24,39 @@ so they cannot drift from the models and the solutions. The contract for a page
     ``site/figures/<stem>.py`` returns, saved as SVG. The function's docstring (its first
     paragraph) is the alt text and the caption, so a figure without a docstring fails.
 
+``{{ viewer NAME }}``, on a line of its own
+    becomes an interactive attention-pattern viewer (``site/javascripts/attention-viewer.js``,
+    vanilla JavaScript, nothing fetched) fed by the dict that the zero-argument function NAME
+    of ``site/figures/<stem>.py`` returns::
+
+        {"tokens": [label, ...],                       # the sequence, as shown
+         "heads": [{"name": "L0H2", "note": "...",     # a title, and a line under it
+                    "pattern": [[w_00], [w_10, w_11], ...]}, ...]}  # row q: keys 0..q
+
+    Hovering or focusing a token shows where every head attends from it. The data is written
+    into the page as JSON, in the figure's ``data-viewer`` attribute: not in a separate file,
+    since browsers refuse to fetch files from ``file://``, and not in a ``<script>``, which the
+    theme's instant navigation would run as code; search does not index attributes. Like a
+    figure's, the function's docstring is the caption.
+
 Directives inside fenced code blocks are left as they are. A figure module is run with the
-Agg backend, and only when its results are not cached: values and figures are cached under
-``$COURSE_CACHE_DIR/site`` (else ``build/cache/site``), keyed by the hash of the figure
-module, of the ``solutions/`` modules it imports, of every ``course/`` source and of the data
-files under ``course/data/`` (the zoo's manifest pins the weights). Figures are added to the
+Agg backend, and only when its results are not cached: values, figures and viewers' data are
+cached under ``$COURSE_CACHE_DIR/site`` (else ``build/cache/site``), keyed by the hash of the
+figure module, of the ``solutions/`` modules it imports, of every ``course/`` source and of the
+data files under ``course/data/`` (the zoo's manifest pins the weights). Figures are added to the
 build output only, never written into ``site/``, so ``mkdocs serve`` does not rebuild in a
 loop. An exception in a figure function fails the build with the function's name and
 traceback. Each function computed is logged with its time, to find what slows a cold build.
+
+When two or more figure modules have work to do, they run in parallel worker processes, one
+module at a time per worker (a module's functions share what they load), the slowest first
+by the times that earlier builds recorded in ``costs.json`` beside the cache. There are as many
+workers as CPUs, and ``COURSE_SITE_JOBS=N`` sets how many (1: everything in the build's own
+process). A worker only fills the cache: the build then reads every result from it, and
+anything that failed in a worker runs again in the build's own process, which reports it.
+When a module reads the corpus's token streams (``load_streams``), every worker loads them
+first, under a lock: with a cold cache one worker encodes them, on every CPU, while the others
+wait instead of slowing it down.
 """
 
 from __future__ import annotations
@@ -40,6 +65,8 @@ import ast
 import hashlib
 import html
 import io
+import json
+import multiprocessing
 import os
 import re
 import sys
@@ -47,6 +74,7 @@ import textwrap
 import time
 import traceback
 import types
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +87,9 @@ log = get_plugin_logger("course_blocks")
 DIRECTIVE = re.compile(r"\{\{\s*([a-z]+)\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*\}\}")
 #: Anything that looks like a block, to catch the ones DIRECTIVE cannot read.
 LOOKALIKE = re.compile(r"\{\{\s*[a-z]+\s[^{}]*\}\}")
-KINDS = ("card", "value", "figure")
+KINDS = ("card", "value", "figure", "viewer")
+#: The cached result of each kind of block, by function name.
+CACHED = {"value": "value-{}.txt", "figure": "figure-{}.svg", "viewer": "viewer-{}.json"}
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 FIGURES_URI = "assets/figures"  # where the build output gets the figures
 #: Bump when the cached format changes, so that old caches are not read.
@@ -93,7 +123,7 @@ def directives(markdown: str) -> list[Directive]:
         stray = LOOKALIKE.search(DIRECTIVE.sub("", line))
         if stray:
             raise ValueError(
-                f"{number}: cannot read {stray.group(0)}: write {{{{ card|value|figure NAME }}}}"
+                f"{number}: cannot read {stray.group(0)}: write {{{{ {'|'.join(KINDS)} NAME }}}}"
             )
         for m in DIRECTIVE.finditer(line):
             kind, name = m.groups()
@@ -302,6 +332,7 @@ class FigureModule:
         _hash_files(h, root, solutions_used(tree, root))
         self.dir = cache / f"{path.stem}-{h.hexdigest()[:20]}"
         self._module: types.ModuleType | None = None
+        self.timings: dict[str, float] = {}  # seconds, of each function this process ran
 
     def _call(self, name: str):
         if name not in self.defs:
@@ -323,7 +354,8 @@ class FigureModule:
         start = time.perf_counter()
         try:
             result = getattr(self._module, name)()
-            log.info("computed %s: %s() in %.1f s", self.path.name, name, time.perf_counter() - start)
+            self.timings[name] = time.perf_counter() - start
+            log.info("computed %s: %s() in %.1f s", self.path.name, name, self.timings[name])
             return result
         except Exception as e:
             log.error("".join(traceback.format_exc()))
@@ -339,6 +371,33 @@ class FigureModule:
         tmp = self.dir / f".{filename}.tmp"
         tmp.write_bytes(data)
         tmp.replace(self.dir / filename)  # atomic: an interrupted build leaves no half file
+
+    def cached(self, kind: str, name: str) -> bool:
+        return (self.dir / CACHED[kind].format(name)).is_file()
+
+    def compute(self, kind: str, name: str):
+        """A block's result, from the cache or by running its function; a figure's and a
+        viewer's docstring is checked first, so that a missing one fails before any work."""
+        if kind != "value":
+            self.alt(name)
+        return getattr(self, kind)(name)
+
+    def viewer(self, name: str) -> str:
+        """The data of ``{{ viewer NAME }}``, as compact JSON."""
+        cached = self.dir / CACHED["viewer"].format(name)
+        if cached.is_file():
+            return cached.read_text()
+        result = self._call(name)
+        if not isinstance(result, dict) or not {"tokens", "heads"} <= result.keys():
+            raise PluginError(
+                f"{self.path}: {name}() must return a dict with tokens and heads for {{{{ viewer }}}}"
+            )
+        try:
+            text = json.dumps(result, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+        except (TypeError, ValueError) as e:
+            raise PluginError(f"{self.path}: {name}() returned data that is not JSON: {e}") from None
+        self._store(cached.name, text.encode())
+        return text
 
     def value(self, name: str) -> str:
         cached = self.dir / f"value-{name}.txt"
@@ -383,6 +442,113 @@ class FigureModule:
         return buf.getvalue()
 
 
+# --- computing in parallel ----------------------------------------------------------------
+
+#: The name under which worker processes import this hook: mkdocs names it by its path.
+WORKER_MODULE = "course_blocks"
+COSTS = "costs.json"  # in the cache: each function's time when a build last computed it
+UNKNOWN_COST = 1.0  # seconds, for a function that no build has timed yet
+
+
+def jobs() -> int:
+    """How many processes compute figure modules: ``COURSE_SITE_JOBS``, else the CPUs."""
+    setting = os.environ.get("COURSE_SITE_JOBS", "").strip()
+    if setting:
+        try:
+            return max(1, int(setting))
+        except ValueError:
+            raise PluginError(f"COURSE_SITE_JOBS={setting!r} is not a number of processes") from None
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _init_worker(threads: int, streams: bool) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import torch
+
+    torch.set_num_threads(threads)  # the workers share the CPUs
+    log.logger.disabled = True  # the build's own process reports what fails
+    if streams:
+        _streams_once()
+
+
+def _streams_once() -> None:
+    """Load the corpus's token streams under a lock: with a cold cache, one worker encodes
+    them on every CPU while the others wait, idle, then read the cached file."""
+    from course.dataset import cache_dir, load_streams
+
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: each worker may encode them
+        load_streams()
+        return
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".tokens.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            load_streams()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _compute(path: str, root: str, cache: str, deps: str, items: list[tuple[str, str]]):
+    """In a worker: compute and cache these (kind, name) items of one figure module. Returns
+    each function's time and the names that failed."""
+    module = FigureModule(Path(path), Path(root), Path(cache), deps)
+    failed = []
+    for kind, name in items:
+        try:
+            module.compute(kind, name)
+        except Exception:
+            failed.append(name)
+    return module.timings, failed
+
+
+def _reads_streams(module: FigureModule) -> bool:
+    return "load_streams" in module.source
+
+
+# Pickled by reference into spawned workers, which import this file as WORKER_MODULE.
+_init_worker.__module__ = _compute.__module__ = WORKER_MODULE
+
+
+def precompute(build: Build, work: dict[str, list[tuple[str, str]]]) -> None:
+    """Fill the cache with ``work``, each figure module's uncached (kind, name) items, in
+    worker processes, the slowest module first. Nothing happens with fewer than two modules
+    to run or one job: the build's own process then computes them as it reads them."""
+    workers = min(jobs(), len(work))
+    if workers < 2:
+        return
+    costs = build.costs
+    order = sorted(work, key=lambda stem: -sum(costs.get(f"{stem}:{n}", UNKNOWN_COST) for _, n in work[stem]))
+    streams = any(_reads_streams(build.module(stem)) for stem in work)
+    log.info("computing %d figure modules in %d processes", len(work), workers)
+    hooks = str(Path(__file__).resolve().parent)
+    sys.modules[WORKER_MODULE] = sys.modules[__name__]
+    sys.path.append(hooks)  # inherited by the workers, which import this file from there
+    try:
+        context = multiprocessing.get_context("spawn")  # not fork: this process may hold threads
+        init = (max(1, jobs() // workers), streams)
+        with ProcessPoolExecutor(workers, context, _init_worker, init) as pool:
+            args = (str(build.root), str(build.cache), build.deps())
+            futures = {s: pool.submit(_compute, str(build.module(s).path), *args, work[s]) for s in order}
+            for stem, future in futures.items():
+                try:
+                    timings, failed = future.result()
+                except Exception as e:  # a worker died: the build's own process runs the module
+                    log.info("a worker could not run %s.py (%s); running it here", stem, e)
+                    continue
+                for name, seconds in timings.items():
+                    log.info("computed %s.py: %s() in %.1f s, in a worker", stem, name, seconds)
+                build.record(stem, timings)
+    except OSError as e:  # no processes to be had: the build's own process computes everything
+        log.info("cannot start worker processes (%s); computing the figures here", e)
+    finally:
+        sys.path.remove(hooks)
+
+
 # --- the build --------------------------------------------------------------------------
 
 
@@ -394,9 +560,12 @@ class Build:
         self.docs = Path(config.docs_dir)
         self.cache = cache_root(self.root)
         self._deps: str | None = None
+        self.costs = self._read_costs()
+        self._saved_costs = dict(self.costs)
         self._modules: dict[str, FigureModule] = {}
         self.values: dict[tuple[str, str], str] = {}
         self.figures: dict[tuple[str, str], tuple[File, str]] = {}
+        self.viewers: dict[tuple[str, str], tuple[str, str]] = {}  # their JSON and caption
         self._exercises: dict[str, dict[str, Exercise]] = {}
 
     def exercises(self, slug: str) -> dict[str, Exercise]:
@@ -404,15 +573,39 @@ class Build:
             self._exercises[slug] = read_exercises(self.root / "exercises" / f"{slug}.py")
         return self._exercises[slug]
 
+    def deps(self) -> str:
+        if self._deps is None:
+            self._deps = dependency_hash(self.root)
+        return self._deps
+
     def module(self, stem: str) -> FigureModule:
         if stem not in self._modules:
             path = self.docs / "figures" / f"{stem}.py"
             if not path.is_file():
                 raise PluginError(f"{path.relative_to(self.root)} is missing")
-            if self._deps is None:
-                self._deps = dependency_hash(self.root)
-            self._modules[stem] = FigureModule(path, self.root, self.cache, self._deps)
+            self._modules[stem] = FigureModule(path, self.root, self.cache, self.deps())
         return self._modules[stem]
+
+    def _read_costs(self) -> dict[str, float]:
+        try:
+            return json.loads((self.cache / COSTS).read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def record(self, stem: str, timings: dict[str, float]) -> None:
+        self.costs.update({f"{stem}:{name}": round(seconds, 2) for name, seconds in timings.items()})
+
+    def save_costs(self) -> None:
+        """Keep the times of what this build computed, to order the next cold build's work."""
+        for stem, module in self._modules.items():
+            self.record(stem, module.timings)
+        if self.costs == self._saved_costs:
+            return
+        self.cache.mkdir(parents=True, exist_ok=True)
+        tmp = self.cache / f".{COSTS}.tmp"
+        tmp.write_text(json.dumps(dict(sorted(self.costs.items())), indent=0))
+        tmp.replace(self.cache / COSTS)
+        self._saved_costs = dict(self.costs)
 
 
 _build: Build | None = None
@@ -433,9 +626,24 @@ def on_config(config):
 def on_files(files, config):
     """Run (or read from the cache) every value and figure that a page asks for, before any
     page is rendered, and add the figures to the build output."""
-    for file in files.documentation_pages():
+    pages = [(f, _page_directives(f.src_uri, f.content_string)) for f in files.documentation_pages()]
+    work: dict[str, list[tuple[str, str]]] = {}
+    for file, found in pages:
         stem = module_stem(file.src_uri)
-        for d in _page_directives(file.src_uri, file.content_string):
+        for d in found:
+            if d.kind == "card":
+                continue
+            try:
+                module = _build.module(stem)
+            except PluginError:
+                continue  # reported below, with the page and the line
+            item = (d.kind, d.name)
+            if not module.cached(*item) and item not in work.get(stem, []):
+                work.setdefault(stem, []).append(item)
+    precompute(_build, work)
+    for file, found in pages:
+        stem = module_stem(file.src_uri)
+        for d in found:
             key = (stem, d.name)
             try:
                 if d.kind == "value" and key not in _build.values:
@@ -447,8 +655,12 @@ def on_files(files, config):
                     out = File.generated(config, f"{FIGURES_URI}/{stem}/{d.name}.svg", content=svg)
                     files.append(out)
                     _build.figures[key] = (out, alt)
+                elif d.kind == "viewer" and key not in _build.viewers:
+                    module = _build.module(stem)
+                    _build.viewers[key] = (module.compute("viewer", d.name), module.alt(d.name))
             except PluginError as e:
                 raise PluginError(f"{file.src_uri}:{d.line}: {e}") from None
+    _build.save_costs()
     return files
 
 
@@ -475,11 +687,22 @@ def on_page_markdown(markdown, page, config, files):
                 f'{prefix}<figure class="course-figure">\n{prefix}<img src="{out.url_relative_to(page.file)}" '
                 f'alt="{text}">\n{prefix}<figcaption>{text}</figcaption>\n{prefix}</figure>'
             )
+        elif d.kind == "viewer":
+            lines[index] = "\n" + _indent(viewer_html(*_build.viewers[(stem, d.name)]), prefix) + "\n"
         else:
             lines[index] = "\n" + _indent(_card(uri, stem, d), prefix) + "\n"
             carded.append(d.name)
     _check_cards(uri, stem, carded)
     return "\n".join(lines) + "\n"
+
+
+def viewer_html(data: str, caption: str) -> str:
+    """A viewer's block, its JSON in an attribute that attention-viewer.js reads."""
+    return (
+        f'<figure class="course-figure course-viewer" data-viewer="{html.escape(data)}">\n'
+        '<p class="course-viewer__fallback">This viewer needs JavaScript.</p>\n'
+        f"<figcaption>{html.escape(caption)}</figcaption>\n</figure>"
+    )
 
 
 def _chapters() -> dict:
