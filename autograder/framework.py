@@ -90,22 +90,43 @@ class Case:
     kwargs: dict = field(repr=False)
 
     @property
+    def floating(self) -> bool:
+        return any(isinstance(v, Tensor) and v.is_floating_point() for v in self.kwargs.values())
+
+    @property
     def label(self) -> str:
-        s = self.shape
-        if s.zoo:
-            return f"case '{s.name}' (batch {s.batch}, pos {s.pos}; {str(self.dtype).removeprefix('torch.')} on {self.device})"
-        dims = f"batch {s.batch}, pos {s.pos}, {s.head} head{'s' * (s.head != 1)}, d_model {s.d_model}, d_head {s.d_head}"
-        return f"case '{s.name}' ({dims}; {str(self.dtype).removeprefix('torch.')} on {self.device})"
+        """The case as a learner can reproduce it: each input's shape or value."""
+        inputs = ", ".join(_describe(k, v) for k, v in self.kwargs.items())
+        if len(inputs) > 160:
+            inputs = inputs[:157] + "…"
+        where = (
+            f"{str(self.dtype).removeprefix('torch.')} on {self.device}"
+            if self.floating
+            else f"on {self.device}"
+        )
+        return f"case '{self.shape.name}' ({inputs}; {where})"
+
+
+def _describe(name: str, value) -> str:
+    if isinstance(value, Tensor):
+        kind = "" if value.is_floating_point() else f" {str(value.dtype).removeprefix('torch.')}"
+        return f"{name} {list(value.shape)}{kind}"
+    if isinstance(value, (bool, int, float, str)):
+        return f"{name}={value!r}"
+    return f"{name}: {type(value).__name__}"
 
 
 def cases(check: Check, devices: list[str], hidden: bool = True) -> list[Case]:
+    """Every case of ``check``: each shape, on each device, in each float dtype. Inputs
+    without floats (token ids, say) run once per device, as float64's case."""
     out = []
     for shape in check.shapes:
         if shape.hidden and not hidden:
             continue
         base = check.inputs(shape, torch.Generator().manual_seed(shape.seed))
+        floating = any(isinstance(v, Tensor) and v.is_floating_point() for v in base.values())
         for device in devices:
-            for dtype in DTYPES:
+            for dtype in DTYPES if floating else (torch.float64,):
                 kwargs = {
                     k: v.to(dtype) if isinstance(v, Tensor) and v.is_floating_point() else v
                     for k, v in base.items()
@@ -161,6 +182,14 @@ def _compare_tensor(expected: Tensor, got, meta: dict, case: Case, values: bool 
         return None
     rtol, atol = TOLERANCES[case.dtype]
     e, g = expected.double(), got.double()
+    broken = torch.isfinite(e) & ~torch.isfinite(g)
+    if broken.any():
+        idx = tuple(int(i) for i in torch.unravel_index(broken.flatten().nonzero()[0, 0], e.shape))
+        return (
+            f"{int(broken.sum())} of {e.numel()} values are inf or nan where the reference is finite, "
+            f"first at index {list(idx)}: expected {float(e[idx]):.6g}, got {float(g[idx])} "
+            "(a division by zero, or the log of 0?)"
+        )
     both_inf = torch.isinf(e) & (e == g)
     err = torch.where(both_inf, torch.zeros_like(e), (g - e).abs())
     err = torch.nan_to_num(err, nan=math.inf)

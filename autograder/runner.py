@@ -296,7 +296,9 @@ def _judge(result: ExerciseResult, check, expected, case_list, replies, page: st
     result.messages.extend(problems[:3])
     if len(problems) > 3:
         result.messages.append(f"… and {len(problems) - 3} more failing cases")
-    result.messages.append(f"hint: {check.hint} (docs: {page}#{anchor(result.exercise)})")
+    result.messages.append(
+        f"hint: {check.hint} (docs: {chapter(result.chapter).url(anchor(result.exercise))})"
+    )
 
 
 def _problem(check, expected, case, reply) -> str | None:

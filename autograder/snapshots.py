@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from autograder import framework
 from course.errors import CourseError
@@ -77,8 +77,11 @@ def live_reference(slug: str):
     return reference
 
 
-def write(slug: str, directory: Path = SNAPSHOT_DIR) -> Path:
-    """Record the references of chapter ``slug`` (needs ``solutions/``)."""
+def write(slug: str, directory: Path = SNAPSHOT_DIR) -> tuple[Path, bool]:
+    """Record the references of chapter ``slug`` (needs ``solutions/``). A file whose
+    references agree with the new ones to rounding (threaded reductions need not sum in
+    the same order twice) is not touched, so a rebuild leaves a clean git tree. Returns
+    the path and whether it was written."""
     checks = importlib.import_module(f"autograder.checks.{slug}").CHECKS
     reference = live_reference(slug)
     tensors: dict[str, torch.Tensor] = {}
@@ -87,12 +90,32 @@ def write(slug: str, directory: Path = SNAPSHOT_DIR) -> Path:
         for case in framework.cases(check, ["cpu"]):
             k = key(check.exercise, case)
             specs[k] = _flatten(reference(check.exercise, case), k, tensors)
-    directory.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "specs": json.dumps(specs, sort_keys=True),
+        "points": json.dumps(points(slug, use_snapshots=False), sort_keys=True),
+    }
     path = directory / f"{slug}.safetensors"
-    meta = {"specs": json.dumps(specs), "points": json.dumps(points(slug, use_snapshots=False))}
-    save_file(tensors, str(path), metadata=meta)
+    if path.exists() and _same(path, tensors, meta):
+        return path, False
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(save(tensors, metadata=meta))
     _load.cache_clear()  # a process that reads after writing must see the new file
-    return path
+    return path, True
+
+
+def _same(path: Path, tensors: dict[str, torch.Tensor], meta: dict) -> bool:
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        if f.metadata() != meta or set(f.keys()) != set(tensors):
+            return False
+        for name, new in tensors.items():
+            old = f.get_tensor(name)
+            if old.dtype != new.dtype or old.shape != new.shape:
+                return False
+            if not torch.allclose(old, new, rtol=1e-12, atol=1e-14, equal_nan=True):
+                return False
+    return True
 
 
 @cache

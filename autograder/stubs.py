@@ -53,7 +53,7 @@ def stub_source(slug: str) -> str:
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
             fn = _enclosing_function(tree, lineno)
-            message = f"{slug}.{fn}: not attempted yet. See the docs: {ch.title}, {ch.page}#{anchor(fn)}"
+            message = f"{slug}.{fn}: not attempted yet. See the docs: {ch.title}, {ch.url(anchor(fn), published=True)}"
             out.append(f"{indent}# YOUR CODE HERE\n{indent}raise NotImplementedError({message!r})\n")
         elif marker == END:
             if not inside:

@@ -149,14 +149,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_exercises_build(args: argparse.Namespace) -> int:
     from autograder import snapshots, stubs
+    from autograder.paths import module_file
     from course.chapters import CHAPTERS, chapter
 
     for slug in args.chapters:
         chapter(slug)
+    kept = []
     for slug in args.chapters or list(CHAPTERS):
-        result = stubs.build(slug, force=args.force, new=args.new)
-        print(f"{result.action:<10} {result.path}")
-        print(f"{'written':<10} {snapshots.write(slug)}")
+        try:
+            result = stubs.build(slug, force=args.force, new=args.new)
+            print(f"{result.action:<10} {result.path}")
+        except CourseError as e:  # an edited stub: say so, and go on with the other chapters
+            kept.append(str(e))
+            print(f"{'kept':<10} {module_file('exercises', slug)} (it has your edits)")
+        path, changed = snapshots.write(slug)
+        print(f"{'written' if changed else 'unchanged':<10} {path}")
+    if kept:
+        raise CourseError(kept[0] if len(kept) == 1 else "\n".join(kept))
     return 0
 
 
@@ -284,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     nb.add_argument("chapters", nargs="*", help="chapters (default: all)")
     nb.add_argument("--course", required=True, help="the course folder made by `course nbgrader init`")
     nb.add_argument(
-        "--site-url", help="the docs site the notebooks link to (default $SITE_URL or mkdocs serve's)"
+        "--site-url", help="the docs site the notebooks link to (default $SITE_URL, else the published site)"
     )
     nb.set_defaults(func=_cmd_nbgrader_build)
     return p

@@ -1,4 +1,4 @@
-# stub-sha256: c6a61da88426df24590f4226f8ae67a282f98d8391380aac100d006665814f3c
+# stub-sha256: 3a4959d8e28ab7b32c560a7341c034ffa0a9b717ac49e059d4f523df638739d5
 # Generated from solutions/composition.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Composition: Q-, K- and V-composition and virtual heads".
@@ -53,7 +53,7 @@ def composition_score(
     """
 
     # YOUR CODE HERE
-    raise NotImplementedError('composition.composition_score: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, composition/#composition_score')
+    raise NotImplementedError('composition.composition_score: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#composition_score')
 
 
 @exercise(
@@ -90,7 +90,7 @@ def composition_scores(
     Use your ``composition_score``; the result is (Q, K, V), each [head_later, head_earlier].
     """
     # YOUR CODE HERE
-    raise NotImplementedError('composition.composition_scores: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, composition/#composition_scores')
+    raise NotImplementedError('composition.composition_scores: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#composition_scores')
 
 
 @exercise(
@@ -123,7 +123,7 @@ def composition_baseline(
     for X in A1, A2, B1, B2: torch.randn((n_samples, *X.shape), generator=g, dtype=torch.float64).
     """
     # YOUR CODE HERE
-    raise NotImplementedError('composition.composition_baseline: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, composition/#composition_baseline')
+    raise NotImplementedError('composition.composition_baseline: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#composition_baseline')
 
 
 @exercise(
@@ -148,7 +148,7 @@ def virtual_patterns(
     It is a causal pattern again: rows sum to 1 and no query sees a later key.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('composition.virtual_patterns: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, composition/#virtual_patterns')
+    raise NotImplementedError('composition.virtual_patterns: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#virtual_patterns')
 
 
 @exercise(
@@ -180,7 +180,7 @@ def virtual_ov(
     the product is graded: many factor pairs give it.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('composition.virtual_ov: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, composition/#virtual_ov')
+    raise NotImplementedError('composition.virtual_ov: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#virtual_ov')
 
 
 @exercise(
@@ -222,7 +222,7 @@ def path_expansion(
     as one term, the same at every position. They sum to the model's logits.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('composition.path_expansion: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, composition/#path_expansion')
+    raise NotImplementedError('composition.path_expansion: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#path_expansion')
 
 
 @exercise(
@@ -255,7 +255,7 @@ def score_contributions(
     scores minus b_Q · k_j / √d_head. Scores are before the causal mask (every i, j).
     """
     # YOUR CODE HERE
-    raise NotImplementedError('composition.score_contributions: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, composition/#score_contributions')
+    raise NotImplementedError('composition.score_contributions: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#score_contributions')
 
 
 @exercise(
@@ -283,4 +283,4 @@ def offset_score_lift(
     head's result should lift that key most.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('composition.offset_score_lift: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, composition/#offset_score_lift')
+    raise NotImplementedError('composition.offset_score_lift: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#offset_score_lift')

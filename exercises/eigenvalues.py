@@ -1,4 +1,4 @@
-# stub-sha256: aa349f387e33e1db84bb8d866c8ea611260a86fedc7d7197a87d24f69f89d178
+# stub-sha256: eb50526c84b47d4fc9e4798ed7e977011b0a68c9fcc0d55090ef238f514ea2db
 # Generated from solutions/eigenvalues.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Eigenvalue analysis: copying".
@@ -44,7 +44,7 @@ def factored_eigenvalues(
     their order is up to you (the grader sorts them).
     """
     # YOUR CODE HERE
-    raise NotImplementedError('eigenvalues.factored_eigenvalues: not attempted yet. See the docs: Eigenvalue analysis: copying, eigenvalues/#factored_eigenvalues')
+    raise NotImplementedError('eigenvalues.factored_eigenvalues: not attempted yet. See the docs: Eigenvalue analysis: copying, https://course-circuits.github.io/course-circuits/eigenvalues/#factored_eigenvalues')
 
 
 @exercise(
@@ -63,7 +63,7 @@ def copying_score(A: Float[Tensor, "... n r"], B: Float[Tensor, "... r n"]) -> F
     complex or cancel. Zero eigenvalues count for nothing, so B A's eigenvalues suffice.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('eigenvalues.copying_score: not attempted yet. See the docs: Eigenvalue analysis: copying, eigenvalues/#copying_score')
+    raise NotImplementedError('eigenvalues.copying_score: not attempted yet. See the docs: Eigenvalue analysis: copying, https://course-circuits.github.io/course-circuits/eigenvalues/#copying_score')
 
 
 @exercise(
@@ -88,7 +88,7 @@ def ov_copying_scores(
     The non-zero eigenvalues are those of the d_head × d_head matrix W_O W_U W_E W_V.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('eigenvalues.ov_copying_scores: not attempted yet. See the docs: Eigenvalue analysis: copying, eigenvalues/#ov_copying_scores')
+    raise NotImplementedError('eigenvalues.ov_copying_scores: not attempted yet. See the docs: Eigenvalue analysis: copying, https://course-circuits.github.io/course-circuits/eigenvalues/#ov_copying_scores')
 
 
 @exercise(
@@ -113,7 +113,7 @@ def qk_same_token_scores(
     The non-zero eigenvalues are those of the d_head × d_head matrix W_Kᵀ W_Eᵀ W_E W_Q.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('eigenvalues.qk_same_token_scores: not attempted yet. See the docs: Eigenvalue analysis: copying, eigenvalues/#qk_same_token_scores')
+    raise NotImplementedError('eigenvalues.qk_same_token_scores: not attempted yet. See the docs: Eigenvalue analysis: copying, https://course-circuits.github.io/course-circuits/eigenvalues/#qk_same_token_scores')
 
 
 @exercise(
@@ -143,7 +143,7 @@ def diagonal_share(
     heads at once, so memory grows with chunk · d_vocab, not d_vocab².
     """
     # YOUR CODE HERE
-    raise NotImplementedError('eigenvalues.diagonal_share: not attempted yet. See the docs: Eigenvalue analysis: copying, eigenvalues/#diagonal_share')
+    raise NotImplementedError('eigenvalues.diagonal_share: not attempted yet. See the docs: Eigenvalue analysis: copying, https://course-circuits.github.io/course-circuits/eigenvalues/#diagonal_share')
 
 
 @exercise(
@@ -161,7 +161,7 @@ def factored_trace(A: Float[Tensor, "... n r"], B: Float[Tensor, "... r n"]) -> 
     of the eigenvalues, so it is the numerator of the copying score, Re(Σ λ), for free.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('eigenvalues.factored_trace: not attempted yet. See the docs: Eigenvalue analysis: copying, eigenvalues/#factored_trace')
+    raise NotImplementedError('eigenvalues.factored_trace: not attempted yet. See the docs: Eigenvalue analysis: copying, https://course-circuits.github.io/course-circuits/eigenvalues/#factored_trace')
 
 
 @exercise(
@@ -186,4 +186,4 @@ def normalised_ov_spectra(
     within a head is up to you (the grader sorts them).
     """
     # YOUR CODE HERE
-    raise NotImplementedError('eigenvalues.normalised_ov_spectra: not attempted yet. See the docs: Eigenvalue analysis: copying, eigenvalues/#normalised_ov_spectra')
+    raise NotImplementedError('eigenvalues.normalised_ov_spectra: not attempted yet. See the docs: Eigenvalue analysis: copying, https://course-circuits.github.io/course-circuits/eigenvalues/#normalised_ov_spectra')

@@ -1,4 +1,4 @@
-# stub-sha256: 38b5cc63f823dd91ef110ece8812bbc4a05e83481bd69140b3f58ba2729d048f
+# stub-sha256: 3efa45ed645ea0162bcb607bbfee9e00afe164d16eb6f9597c9a67a491fe3b8e
 # Generated from solutions/induction.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Induction heads".
@@ -47,7 +47,7 @@ def repeated_random_tokens(
     pool's device.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('induction.repeated_random_tokens: not attempted yet. See the docs: Induction heads, induction/#repeated_random_tokens')
+    raise NotImplementedError('induction.repeated_random_tokens: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#repeated_random_tokens')
 
 
 @exercise(
@@ -67,7 +67,7 @@ def per_token_loss(
     repeated random sequence, an induction head makes the second half cheap.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('induction.per_token_loss: not attempted yet. See the docs: Induction heads, induction/#per_token_loss')
+    raise NotImplementedError('induction.per_token_loss: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#per_token_loss')
 
 
 @exercise(
@@ -98,7 +98,7 @@ def head_scores(
     """
 
     # YOUR CODE HERE
-    raise NotImplementedError('induction.head_scores: not attempted yet. See the docs: Induction heads, induction/#head_scores')
+    raise NotImplementedError('induction.head_scores: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#head_scores')
 
 
 @exercise(
@@ -118,7 +118,7 @@ def in_context_learning_score(loss: Float[Tensor, "batch pos"], early: int, late
     token; the zoo's context is 128.)
     """
     # YOUR CODE HERE
-    raise NotImplementedError('induction.in_context_learning_score: not attempted yet. See the docs: Induction heads, induction/#in_context_learning_score')
+    raise NotImplementedError('induction.in_context_learning_score: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#in_context_learning_score')
 
 
 @exercise(
@@ -146,7 +146,7 @@ def ablation_loss_increase(
     """
 
     # YOUR CODE HERE
-    raise NotImplementedError('induction.ablation_loss_increase: not attempted yet. See the docs: Induction heads, induction/#ablation_loss_increase')
+    raise NotImplementedError('induction.ablation_loss_increase: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#ablation_loss_increase')
 
 
 @exercise(
@@ -175,7 +175,7 @@ def positional_previous_token_scores(
     weight from position i to i − 1, over i = 1 … n_ctx − 1.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('induction.positional_previous_token_scores: not attempted yet. See the docs: Induction heads, induction/#positional_previous_token_scores')
+    raise NotImplementedError('induction.positional_previous_token_scores: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#positional_previous_token_scores')
 
 
 @exercise(
@@ -207,7 +207,7 @@ def induction_qk_circuit(
     before me was a". Only the product is graded; never build it.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('induction.induction_qk_circuit: not attempted yet. See the docs: Induction heads, induction/#induction_qk_circuit')
+    raise NotImplementedError('induction.induction_qk_circuit: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#induction_qk_circuit')
 
 
 @exercise(
@@ -232,7 +232,7 @@ def diagonal_top1_rate(
     inputs' dtype.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('induction.diagonal_top1_rate: not attempted yet. See the docs: Induction heads, induction/#diagonal_top1_rate')
+    raise NotImplementedError('induction.diagonal_top1_rate: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#diagonal_top1_rate')
 
 
 @exercise(
@@ -272,4 +272,4 @@ def induction_head_weights(
     0 must be a previous-token head, and layer 1 must K-compose with it and copy.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('induction.induction_head_weights: not attempted yet. See the docs: Induction heads, induction/#induction_head_weights')
+    raise NotImplementedError('induction.induction_head_weights: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#induction_head_weights')

@@ -1,4 +1,4 @@
-# stub-sha256: c45500dd477f7c1d381866c1fcea6365a25ddf01328de3e9515defbb1172e47d
+# stub-sha256: 26fcfb41a162842bbc859817bff85c21f66e6ad5f647c15f8cea2e430dc3fd9f
 # Generated from solutions/low_rank.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Low-rank circuits: W_QK and W_OV".
@@ -45,7 +45,7 @@ def head_circuit_factors(
     is d_model × d_model, yet passes through only d_head dimensions.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('low_rank.head_circuit_factors: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#head_circuit_factors')
+    raise NotImplementedError('low_rank.head_circuit_factors: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#head_circuit_factors')
 
 
 class FactoredMatrix:
@@ -107,7 +107,7 @@ class FactoredMatrix:
         """The matrix itself, M = A B, ldim × rdim. Fine for a d_model × d_model W_QK;
         never call it on a d_vocab × d_vocab circuit."""
         # YOUR CODE HERE
-        raise NotImplementedError('low_rank.FactoredMatrix.AB: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#FactoredMatrix-AB')
+        raise NotImplementedError('low_rank.FactoredMatrix.AB: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-AB')
 
     @property
     @exercise(
@@ -123,7 +123,7 @@ class FactoredMatrix:
         A B (A v) = λ (A v).
         """
         # YOUR CODE HERE
-        raise NotImplementedError('low_rank.FactoredMatrix.BA: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#FactoredMatrix-BA')
+        raise NotImplementedError('low_rank.FactoredMatrix.BA: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-BA')
 
     @property
     @exercise(
@@ -138,7 +138,7 @@ class FactoredMatrix:
         W_QKᵀ swaps the roles of query and key, which is how K-composition reads a circuit.
         """
         # YOUR CODE HERE
-        raise NotImplementedError('low_rank.FactoredMatrix.T: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#FactoredMatrix-T')
+        raise NotImplementedError('low_rank.FactoredMatrix.T: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-T')
 
     @exercise(
         difficulty=3,
@@ -162,7 +162,7 @@ class FactoredMatrix:
         as its thinnest factor. A vector (1-D) gives a tensor [..., ldim].
         """
         # YOUR CODE HERE
-        raise NotImplementedError('low_rank.FactoredMatrix.__matmul__: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#FactoredMatrix-__matmul__')
+        raise NotImplementedError('low_rank.FactoredMatrix.__matmul__: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-__matmul__')
 
     @exercise(
         difficulty=2,
@@ -181,7 +181,7 @@ class FactoredMatrix:
         v (a tensor [..., rdim]). This is how W_E @ W_QK works: Python asks the tensor
         first, and torch hands the product over to this method."""
         # YOUR CODE HERE
-        raise NotImplementedError('low_rank.FactoredMatrix.__rmatmul__: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#FactoredMatrix-__rmatmul__')
+        raise NotImplementedError('low_rank.FactoredMatrix.__rmatmul__: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-__rmatmul__')
 
     @exercise(
         difficulty=4,
@@ -207,7 +207,7 @@ class FactoredMatrix:
         SVD of an mdim × mdim core. Never form A B or ask for full_matrices.
         """
         # YOUR CODE HERE
-        raise NotImplementedError('low_rank.FactoredMatrix.svd: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#FactoredMatrix-svd')
+        raise NotImplementedError('low_rank.FactoredMatrix.svd: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-svd')
 
     @property
     @exercise(
@@ -224,7 +224,7 @@ class FactoredMatrix:
         matrices can have complex eigenvalues, in conjugate pairs.
         """
         # YOUR CODE HERE
-        raise NotImplementedError('low_rank.FactoredMatrix.eigenvalues: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#FactoredMatrix-eigenvalues')
+        raise NotImplementedError('low_rank.FactoredMatrix.eigenvalues: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-eigenvalues')
 
     @exercise(
         difficulty=2,
@@ -239,7 +239,7 @@ class FactoredMatrix:
         """The Frobenius norm of A B, ‖A B‖_F = sqrt(Σ_ij (A B)_ij²) = sqrt(Σ S²), from
         mdim × mdim products only."""
         # YOUR CODE HERE
-        raise NotImplementedError('low_rank.FactoredMatrix.norm: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#FactoredMatrix-norm')
+        raise NotImplementedError('low_rank.FactoredMatrix.norm: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-norm')
 
 
 @exercise(
@@ -265,7 +265,7 @@ def full_qk_circuit(
     position terms that this token-to-token table leaves out.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('low_rank.full_qk_circuit: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#full_qk_circuit')
+    raise NotImplementedError('low_rank.full_qk_circuit: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#full_qk_circuit')
 
 
 @exercise(
@@ -289,7 +289,7 @@ def full_ov_circuit(
     of what a first-layer head's attention to a token does to the logits.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('low_rank.full_ov_circuit: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#full_ov_circuit')
+    raise NotImplementedError('low_rank.full_ov_circuit: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#full_ov_circuit')
 
 
 @exercise(
@@ -311,7 +311,7 @@ def numerical_rank(M: Float[Tensor, "... rows cols"], rtol: float = 1e-8) -> Int
     direction a trained head uses; torch.linalg.matrix_rank(M, rtol=rtol) agrees.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('low_rank.numerical_rank: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#numerical_rank')
+    raise NotImplementedError('low_rank.numerical_rank: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#numerical_rank')
 
 
 @exercise(
@@ -335,4 +335,4 @@ def top_k_entries(
     vocabulary, 50,257², would take 10 GB in float32.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('low_rank.top_k_entries: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, low-rank/#top_k_entries')
+    raise NotImplementedError('low_rank.top_k_entries: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#top_k_entries')

@@ -1,4 +1,4 @@
-# stub-sha256: bcd63510f1c9f1a851d9d93cf9564f2360f00e1509f9c657a6f505695788e9cd
+# stub-sha256: 4c798683a6da77455dd6227b228ed8a49eea990b250fbec00d6cca2c68d86d22
 # Generated from solutions/one_layer.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "One-layer models: path expansion and skip-trigrams".
@@ -56,7 +56,7 @@ def direct_path_logits(
     direct path is the zero-layer model's bigram table read at the tokens.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('one_layer.direct_path_logits: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#direct_path_logits')
+    raise NotImplementedError('one_layer.direct_path_logits: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#direct_path_logits')
 
 
 @exercise(
@@ -90,7 +90,7 @@ def frozen_pattern_logits(
     W_OV^h W_E, applied to the tokens, plus the biases the paper leaves out.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('one_layer.frozen_pattern_logits: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#frozen_pattern_logits')
+    raise NotImplementedError('one_layer.frozen_pattern_logits: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#frozen_pattern_logits')
 
 
 @exercise(
@@ -131,7 +131,7 @@ def path_expansion(
     standard positions.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('one_layer.path_expansion: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#path_expansion')
+    raise NotImplementedError('one_layer.path_expansion: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#path_expansion')
 
 
 @exercise(
@@ -160,7 +160,7 @@ def qk_circuit_row(
     row is computed; the full d_vocab × d_vocab circuit is never built.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('one_layer.qk_circuit_row: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#qk_circuit_row')
+    raise NotImplementedError('one_layer.qk_circuit_row: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#qk_circuit_row')
 
 
 @exercise(
@@ -186,7 +186,7 @@ def ov_circuit_row(
     is not part of the circuit.)
     """
     # YOUR CODE HERE
-    raise NotImplementedError('one_layer.ov_circuit_row: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#ov_circuit_row')
+    raise NotImplementedError('one_layer.ov_circuit_row: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#ov_circuit_row')
 
 
 @exercise(
@@ -222,7 +222,7 @@ def top_skip_trigrams(
     memory grows with chunk · d_vocab · k and never with d_vocab².
     """
     # YOUR CODE HERE
-    raise NotImplementedError('one_layer.top_skip_trigrams: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#top_skip_trigrams')
+    raise NotImplementedError('one_layer.top_skip_trigrams: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#top_skip_trigrams')
 
 
 @exercise(
@@ -236,4 +236,4 @@ def copying_share(triples: Int[Tensor, "n 3"]) -> float:
     the very token it attends to. Return a Python float between 0 and 1.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('one_layer.copying_share: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, one-layer/#copying_share')
+    raise NotImplementedError('one_layer.copying_share: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#copying_share')

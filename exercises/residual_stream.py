@@ -1,4 +1,4 @@
-# stub-sha256: 961c5796bae09134671ecc3a298addd3c03a60fbca1ef42d5326fb04d207a03f
+# stub-sha256: 6d690f973cf31b2ac571e8878602a77926a7bea01e0c634dd8af3b46d374143f
 # Generated from solutions/residual_stream.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "The residual stream and independent heads".
@@ -41,7 +41,7 @@ def embed(
     n_ctx, of which a sequence uses the first pos.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('residual_stream.embed: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#embed')
+    raise NotImplementedError('residual_stream.embed: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#embed')
 
 
 @exercise(
@@ -68,7 +68,7 @@ def attention_pattern(
     (b_K adds q_i · b_K to every score in row i alike, so it cannot change A^h.)
     """
     # YOUR CODE HERE
-    raise NotImplementedError('residual_stream.attention_pattern: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attention_pattern')
+    raise NotImplementedError('residual_stream.attention_pattern: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#attention_pattern')
 
 
 @exercise(
@@ -87,7 +87,7 @@ def head_results(
     here: head h's result depends on its own r^h and W_O^h only.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('residual_stream.head_results: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#head_results')
+    raise NotImplementedError('residual_stream.head_results: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#head_results')
 
 
 @exercise(
@@ -111,7 +111,7 @@ def attention_output(
     numbers; writing it as a sum shows that each head acts on its own.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('residual_stream.attention_output: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attention_output')
+    raise NotImplementedError('residual_stream.attention_output: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#attention_output')
 
 
 @exercise(
@@ -137,7 +137,7 @@ def attention_output_concat(
     heads that act independently and add their results.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('residual_stream.attention_output_concat: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attention_output_concat')
+    raise NotImplementedError('residual_stream.attention_output_concat: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#attention_output_concat')
 
 
 @exercise(
@@ -177,7 +177,7 @@ def attn_only_forward(
     TransformerLens exposes them (``model.W_Q`` is [layer, head, d_model, d_head]).
     """
     # YOUR CODE HERE
-    raise NotImplementedError('residual_stream.attn_only_forward: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#attn_only_forward')
+    raise NotImplementedError('residual_stream.attn_only_forward: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#attn_only_forward')
 
 
 @exercise(
@@ -204,7 +204,7 @@ def residual_components(
     holding the sum of the layers' biases b_O. They sum to the residual stream.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('residual_stream.residual_components: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#residual_components')
+    raise NotImplementedError('residual_stream.residual_components: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#residual_components')
 
 
 @exercise(
@@ -230,4 +230,4 @@ def logit_attribution(
     logit of the correct token, minus b_U.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('residual_stream.logit_attribution: not attempted yet. See the docs: The residual stream and independent heads, residual-stream/#logit_attribution')
+    raise NotImplementedError('residual_stream.logit_attribution: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#logit_attribution')

@@ -1,4 +1,4 @@
-# stub-sha256: b87f6bb64957f5dd9aeebeaf21d5f223374a4fb5f4e7fbba655f29bf509865bf
+# stub-sha256: 02dcb1873376735c38556606706f0b862bd209177ffee4eadb02663708fc8fcc
 # Generated from solutions/virtual_weights.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Virtual weights and residual-stream subspaces".
@@ -45,7 +45,7 @@ def virtual_weights(
     d_head × d_head.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('virtual_weights.virtual_weights: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, virtual-weights/#virtual_weights')
+    raise NotImplementedError('virtual_weights.virtual_weights: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, https://course-circuits.github.io/course-circuits/virtual-weights/#virtual_weights')
 
 
 @exercise(
@@ -67,7 +67,7 @@ def token_virtual_weights(
     skips the residual stream: a d_vocab × d_head table, never d_vocab × d_vocab.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('virtual_weights.token_virtual_weights: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, virtual-weights/#token_virtual_weights')
+    raise NotImplementedError('virtual_weights.token_virtual_weights: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, https://course-circuits.github.io/course-circuits/virtual-weights/#token_virtual_weights')
 
 
 @exercise(
@@ -92,7 +92,7 @@ def read_subspace(W_in: Float[Tensor, "d_model d_head"]) -> Float[Tensor, "d_mod
     subspace, is, and it is what the grader compares.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('virtual_weights.read_subspace: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, virtual-weights/#read_subspace')
+    raise NotImplementedError('virtual_weights.read_subspace: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, https://course-circuits.github.io/course-circuits/virtual-weights/#read_subspace')
 
 
 @exercise(
@@ -110,7 +110,7 @@ def write_subspace(W_O: Float[Tensor, "d_head d_model"]) -> Float[Tensor, "d_mod
     projector QQᵀ.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('virtual_weights.write_subspace: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, virtual-weights/#write_subspace')
+    raise NotImplementedError('virtual_weights.write_subspace: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, https://course-circuits.github.io/course-circuits/virtual-weights/#write_subspace')
 
 
 @exercise(
@@ -135,7 +135,7 @@ def principal_angles(
     Unlike Q1ᵀ Q2 itself, the angles do not depend on which bases were chosen.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('virtual_weights.principal_angles: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, virtual-weights/#principal_angles')
+    raise NotImplementedError('virtual_weights.principal_angles: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, https://course-circuits.github.io/course-circuits/virtual-weights/#principal_angles')
 
 
 @exercise(
@@ -154,7 +154,7 @@ def subspace_overlap(Q1: Float[Tensor, "d_model k1"], Q2: Float[Tensor, "d_model
     a random unit vector of the smaller subspace that lies in the larger, on average.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('virtual_weights.subspace_overlap: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, virtual-weights/#subspace_overlap')
+    raise NotImplementedError('virtual_weights.subspace_overlap: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, https://course-circuits.github.io/course-circuits/virtual-weights/#subspace_overlap')
 
 
 @exercise(
@@ -176,7 +176,7 @@ def random_overlap_baseline(k1: int, k2: int, d_model: int) -> float:
     subspaces of a 64-dimensional stream overlap by 0.25 by chance alone.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('virtual_weights.random_overlap_baseline: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, virtual-weights/#random_overlap_baseline')
+    raise NotImplementedError('virtual_weights.random_overlap_baseline: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, https://course-circuits.github.io/course-circuits/virtual-weights/#random_overlap_baseline')
 
 
 @exercise(
@@ -204,7 +204,7 @@ def write_ranks(
     torch.linalg.matrix_rank).
     """
     # YOUR CODE HERE
-    raise NotImplementedError('virtual_weights.write_ranks: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, virtual-weights/#write_ranks')
+    raise NotImplementedError('virtual_weights.write_ranks: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, https://course-circuits.github.io/course-circuits/virtual-weights/#write_ranks')
 
 
 @exercise(
@@ -231,7 +231,7 @@ def copy_head(
     so only W_V @ W_O is graded.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('virtual_weights.copy_head: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, virtual-weights/#copy_head')
+    raise NotImplementedError('virtual_weights.copy_head: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, https://course-circuits.github.io/course-circuits/virtual-weights/#copy_head')
 
 
 @exercise(
@@ -259,4 +259,4 @@ def compose_heads(
     virtual head is no wider than head 2. Only their product is graded.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('virtual_weights.compose_heads: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, virtual-weights/#compose_heads')
+    raise NotImplementedError('virtual_weights.compose_heads: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, https://course-circuits.github.io/course-circuits/virtual-weights/#compose_heads')

@@ -1,4 +1,4 @@
-# stub-sha256: e6ec6029154d250f8362c003808969df66df10a099413251801decefc19bdcc2
+# stub-sha256: 677622765ae6ef1425dc140d88d97980a4169d2dafc774ee06d3c4c909adff9a
 # Generated from solutions/zero_layer.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Zero-layer transformers are bigram models".
@@ -33,7 +33,7 @@ def bigram_counts(tokens: Int[Tensor, "n"], d_vocab: int) -> Int[Tensor, "d_voca
     Rows are the current token, columns the next one; the counts sum to n − 1.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('zero_layer.bigram_counts: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#bigram_counts')
+    raise NotImplementedError('zero_layer.bigram_counts: not attempted yet. See the docs: Zero-layer transformers are bigram models, https://course-circuits.github.io/course-circuits/zero-layer/#bigram_counts')
 
 
 @exercise(
@@ -56,7 +56,7 @@ def bigram_log_probs(
     scores an infinite loss. Each row's probabilities sum to 1.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('zero_layer.bigram_log_probs: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#bigram_log_probs')
+    raise NotImplementedError('zero_layer.bigram_log_probs: not attempted yet. See the docs: Zero-layer transformers are bigram models, https://course-circuits.github.io/course-circuits/zero-layer/#bigram_log_probs')
 
 
 @exercise(
@@ -81,7 +81,7 @@ def zero_layer_logits(
     bias, is at most d_model.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('zero_layer.zero_layer_logits: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#zero_layer_logits')
+    raise NotImplementedError('zero_layer.zero_layer_logits: not attempted yet. See the docs: Zero-layer transformers are bigram models, https://course-circuits.github.io/course-circuits/zero-layer/#zero_layer_logits')
 
 
 @exercise(
@@ -104,7 +104,7 @@ def table_cross_entropy(
     changes nothing.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('zero_layer.table_cross_entropy: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#table_cross_entropy')
+    raise NotImplementedError('zero_layer.table_cross_entropy: not attempted yet. See the docs: Zero-layer transformers are bigram models, https://course-circuits.github.io/course-circuits/zero-layer/#table_cross_entropy')
 
 
 @exercise(
@@ -124,7 +124,7 @@ def gap_closed(
     well as the counted bigrams (it can exceed 1 on held-out text, where counts overfit).
     """
     # YOUR CODE HERE
-    raise NotImplementedError('zero_layer.gap_closed: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#gap_closed')
+    raise NotImplementedError('zero_layer.gap_closed: not attempted yet. See the docs: Zero-layer transformers are bigram models, https://course-circuits.github.io/course-circuits/zero-layer/#gap_closed')
 
 
 @exercise(
@@ -148,7 +148,7 @@ def best_rank_k(
     and W_U plays B. Only the product is graded, since many factor pairs give it.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('zero_layer.best_rank_k: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#best_rank_k')
+    raise NotImplementedError('zero_layer.best_rank_k: not attempted yet. See the docs: Zero-layer transformers are bigram models, https://course-circuits.github.io/course-circuits/zero-layer/#best_rank_k')
 
 
 @exercise(
@@ -174,4 +174,4 @@ def top_next_tokens(
     read one row would be wasted work at a real vocabulary size.
     """
     # YOUR CODE HERE
-    raise NotImplementedError('zero_layer.top_next_tokens: not attempted yet. See the docs: Zero-layer transformers are bigram models, zero-layer/#top_next_tokens')
+    raise NotImplementedError('zero_layer.top_next_tokens: not attempted yet. See the docs: Zero-layer transformers are bigram models, https://course-circuits.github.io/course-circuits/zero-layer/#top_next_tokens')

@@ -17,26 +17,22 @@ from __future__ import annotations
 import ast
 import importlib
 import json
-import os
 from pathlib import Path
 
 import nbformat
 
 from autograder.paths import module_file
 from autograder.stubs import BEGIN
-from course.chapters import chapter
+from course.chapters import chapter, docs_url
 from course.errors import CourseError
 from course.exercise import ExerciseInfo, anchor, exercises_in
-
-#: ``mkdocs serve``'s address, as in mkdocs.yml; set SITE_URL (or --site-url) to the
-#: published site.
-DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 
 _KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def site_url() -> str:
-    return os.environ.get("SITE_URL", DEFAULT_SITE_URL)
+    """The site the notebooks link to: $SITE_URL, else the published course site."""
+    return docs_url() or "http://127.0.0.1:8000/"
 
 
 def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, points: int | None = None) -> dict:
