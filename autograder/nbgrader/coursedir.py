@@ -25,7 +25,7 @@ c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.root = str(HERE)
 c.CourseDirectory.db_url = f"sqlite:///{{HERE / 'gradebook.db'}}"
 # Where release_assignment puts assignments and students submit them. nbgrader's
-# default, /srv/nbgrader/exchange, needs root; on JupyterHub use a folder that every
+# default, /usr/local/share/nbgrader/exchange, needs root; on JupyterHub use a folder that every
 # user can read and write (see the instructor guide).
 c.Exchange.root = {exchange}
 
