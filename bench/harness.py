@@ -1,13 +1,9 @@
 """How every benchmark row is measured, so that rows are comparable: the median of
-repeated wall-clock runs after a warm-up, and the peak memory a call adds, measured
-in a forked child so that one row's allocations cannot hide another's."""
+repeated wall-clock runs after a warm-up, and the peak memory a call adds, from the
+kernel's high-water mark reset just before the call."""
 
 from __future__ import annotations
 
-import math
-import multiprocessing
-import os
-import resource
 import statistics
 import time
 from collections.abc import Callable
@@ -44,28 +40,28 @@ def median_time(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float
     return statistics.median(times)
 
 
-def _rss_kb() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
-
-
-def _child(fn: Callable[[], object], conn) -> None:
-    before = _rss_kb()
-    fn()
-    conn.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
 
 
 def peak_extra_mb(fn: Callable[[], object]) -> float | None:
-    """Peak resident memory that one call of ``fn`` adds, in MB, on Linux (fork); None
-    elsewhere. Run after a warm-up, so that lazy initialisation is not counted."""
-    if not os.path.exists("/proc/self/statm"):
+    """Peak resident memory that one call of ``fn`` adds, in MB: Linux's high-water mark,
+    reset to the current size just before the call (``/proc/self/clear_refs``). None where
+    that is unavailable. (A forked child would be simpler, but a child forked after
+    torch's thread pool has run can hang in it.) Run after a warm-up, so that lazy
+    initialisation is not counted."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        before = _status_kb("VmRSS")
+    except OSError:
         return None
-    ctx = multiprocessing.get_context("fork")
-    ours, theirs = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(fn, theirs))
-    proc.start()
-    proc.join()
-    return max(ours.recv(), 0) / 1024 if ours.poll() else math.nan
+    fn()
+    return max(_status_kb("VmHWM") - before, 0) / 1024
 
 
 def fmt_seconds(s: float | None) -> str:
