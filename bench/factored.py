@@ -63,7 +63,7 @@ def _operation_rows(n: int, repeat: int, memory: bool, TL) -> list[Row]:
         "svd": (lambda: FactoredMatrix(A, B).svd(), lambda: torch.linalg.svd(A @ B, full_matrices=False), TL and (lambda: TL(A, B).svd())),
         "norm": (lambda: FactoredMatrix(A, B).norm(), lambda: (A @ B).norm(), TL and (lambda: TL(A, B).norm())),
         "chain": (lambda: W_E @ OV @ W_U, lambda: W_E @ (W_V @ W_O) @ W_U, TL and (lambda: W_E @ TL_OV @ W_U)),
-        "top-k": (lambda: top_k_entries(FactoredMatrix(A, B), 10, 1024), lambda: (A @ B).flatten().topk(10), None),
+        "top-k": (lambda: top_k_entries(FactoredMatrix(A, B), 10, 128), lambda: (A @ B).flatten().topk(10), None),
     }  # fmt: skip
     rows = []
     for op, (fn, dense_fn, tl_fn) in ops.items():

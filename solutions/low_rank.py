@@ -231,7 +231,7 @@ class FactoredMatrix:
         difficulty=2,
         importance=4,
         minutes=10,
-        hints=("The non-zero eigenvalues of A B are those of the small B A; torch.linalg.eig returns them.",),
+        hints=("The non-zero eigenvalues of A B are those of the small B A; torch.linalg.eigvals returns them.",),
     )
     def eigenvalues(self) -> Complex[Tensor, "... mdim"]:
         """The eigenvalues of A B (which needs ldim = rdim) that can be non-zero: those of
@@ -241,7 +241,7 @@ class FactoredMatrix:
         matrices can have complex eigenvalues, in conjugate pairs.
         """
         ### BEGIN SOLUTION
-        return torch.linalg.eig(self.BA).eigenvalues
+        return torch.linalg.eigvals(self.BA)  # eigenvalues only: no eigenvectors to compute
         ### END SOLUTION
 
     @exercise(
