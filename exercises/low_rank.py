@@ -1,4 +1,4 @@
-# stub-sha256: c0f1888ebac30e1a746d24ce49f7d784075f0f814e6baf1a38f0d35a808cb076
+# stub-sha256: 0fc2842561e36e2a1c815dce0d9c49efab9fb3271e14883af239398ee691ce35
 # Generated from solutions/low_rank.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Low-rank circuits: W_QK and W_OV".
@@ -214,7 +214,9 @@ class FactoredMatrix:
         difficulty=2,
         importance=4,
         minutes=10,
-        hints=("The non-zero eigenvalues of A B are those of the small B A; torch.linalg.eigvals returns them.",),
+        hints=(
+            "The non-zero eigenvalues of A B are those of the small B A; torch.linalg.eigvals returns them.",
+        ),
     )
     def eigenvalues(self) -> Complex[Tensor, "... mdim"]:
         """The eigenvalues of A B (which needs ldim = rdim) that can be non-zero: those of

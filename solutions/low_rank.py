@@ -231,7 +231,9 @@ class FactoredMatrix:
         difficulty=2,
         importance=4,
         minutes=10,
-        hints=("The non-zero eigenvalues of A B are those of the small B A; torch.linalg.eigvals returns them.",),
+        hints=(
+            "The non-zero eigenvalues of A B are those of the small B A; torch.linalg.eigvals returns them.",
+        ),
     )
     def eigenvalues(self) -> Complex[Tensor, "... mdim"]:
         """The eigenvalues of A B (which needs ldim = rdim) that can be non-zero: those of
