@@ -91,7 +91,7 @@ class Case:
 
     @property
     def floating(self) -> bool:
-        return any(isinstance(v, Tensor) and v.is_floating_point() for v in self.kwargs.values())
+        return _has_floats(self.kwargs)
 
     @property
     def label(self) -> str:
@@ -105,6 +105,10 @@ class Case:
             else f"on {self.device}"
         )
         return f"case '{self.shape.name}' ({inputs}; {where})"
+
+
+def _has_floats(inputs: dict) -> bool:
+    return any(isinstance(v, Tensor) and v.is_floating_point() for v in inputs.values())
 
 
 def _describe(name: str, value) -> str:
@@ -124,9 +128,8 @@ def cases(check: Check, devices: list[str], hidden: bool = True) -> list[Case]:
         if shape.hidden and not hidden:
             continue
         base = check.inputs(shape, torch.Generator().manual_seed(shape.seed))
-        floating = any(isinstance(v, Tensor) and v.is_floating_point() for v in base.values())
         for device in devices:
-            for dtype in DTYPES if floating else (torch.float64,):
+            for dtype in DTYPES if _has_floats(base) else (torch.float64,):
                 kwargs = {
                     k: v.to(dtype) if isinstance(v, Tensor) and v.is_floating_point() else v
                     for k, v in base.items()
