@@ -2,7 +2,9 @@
 medians with each baseline's time and how many times faster ours is, and a JSON file.
 
 ``--smoke`` runs each suite once at toy sizes: CI uses it to prove the suites still
-run, and its numbers mean nothing.
+run, and its numbers mean nothing. ``--device cuda`` runs the suites that work on
+tensors (``factored``, ``model``) on the GPU; the ``check`` suite grades on every device
+there is, and the others run on the CPU.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
-        "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
+        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
     }
 
 
@@ -49,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     p.add_argument("suites", nargs="*", help=f"some of: {', '.join(SUITES)} (default: all)")
     p.add_argument("--smoke", action="store_true", help="toy sizes, one repeat: checks that the suites run")
+    p.add_argument("--device", default="cpu", help="where the factored and model suites run: cpu or cuda")
     p.add_argument(
         "--json", type=Path, default=Path("bench/results/latest.json"), help="where to write the results"
     )
@@ -56,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(args.suites) - set(SUITES))
     if unknown:
         p.error(f"no suite named {unknown[0]!r}; the suites are: {', '.join(SUITES)}")
+    if args.device != "cpu" and not torch.cuda.is_available():
+        p.error(f"--device {args.device}: torch sees no GPU here (torch {torch.__version__})")
     rows: list[Row] = []
     for suite in args.suites or SUITES:
         try:
@@ -63,11 +68,21 @@ def main(argv: list[str] | None = None) -> int:
         except ModuleNotFoundError as e:
             print(f"skipping {suite}: {e}", file=sys.stderr)
             continue
-        rows += module.rows(args.smoke)
+        on_device = getattr(module, "ON_DEVICE", False)
+        rows += module.rows(args.smoke, args.device) if on_device else module.rows(args.smoke)
+    print(f"factored and model suites on: {args.device}")
     print(table(rows))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
-        json.dumps({"machine": machine(), "smoke": args.smoke, "rows": [asdict(r) for r in rows]}, indent=2)
+        json.dumps(
+            {
+                "machine": machine(),
+                "device": args.device,
+                "smoke": args.smoke,
+                "rows": [asdict(r) for r in rows],
+            },
+            indent=2,
+        )
     )
     print(f"wrote {args.json}")
     return 0

@@ -5,6 +5,9 @@ against TransformerLens 3.9's ``FactoredMatrix`` when the ``tl`` extra is instal
 Every operation works on factors A [n, 64], B [64, n]: at n = 50,257 (GPT-2's
 vocabulary) the dense product would be 10 GB in float32, while its non-zero spectrum
 lives in a 64 × 64 matrix.
+
+The inputs are drawn on the CPU and moved to the benchmark's device, so that a CUDA run
+works on the same numbers.
 """
 
 from __future__ import annotations
@@ -25,36 +28,46 @@ DENSE_LIMIT = {"eigenvalues": 1000, "svd": 1000, "norm": 8000, "chain": 8000, "t
 
 
 def _tl():
+    """TransformerLens's FactoredMatrix, or None where the package is missing or does not
+    import (a GPU machine's own transformers, say): its rows then say "—"."""
     if not importlib.util.find_spec("transformer_lens"):
         return None
-    from transformer_lens import FactoredMatrix as TLFactoredMatrix
-
+    try:
+        from transformer_lens import FactoredMatrix as TLFactoredMatrix
+    except Exception as e:  # any failure to import only drops the baseline
+        print(f"TransformerLens does not import ({type(e).__name__}: {e}); its baselines are skipped")
+        return None
     return TLFactoredMatrix
 
 
-def _factors(n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    return torch.randn(n, D_HEAD, generator=g) / D_HEAD**0.5, torch.randn(D_HEAD, n, generator=g)
+def _randn(g: torch.Generator, device: str, *shape: int) -> torch.Tensor:
+    return torch.randn(*shape, generator=g).to(device)
 
 
 def _measure(
-    suite_row: str, ours: Callable, baselines: dict[str, Callable | None], repeat: int, memory: bool
+    suite_row: str,
+    ours: Callable,
+    baselines: dict[str, Callable | None],
+    repeat: int,
+    memory: bool,
+    device: str,
 ) -> Row:
     row = Row("factored", suite_row, median_time(ours, repeat))
     if memory:
-        row.peak_mb["ours"] = peak_extra_mb(ours)
+        row.peak_mb["ours"] = peak_extra_mb(ours, device)
     for name, fn in baselines.items():
         row.baselines[name] = median_time(fn, max(1, repeat // 2)) if fn else None
         if fn and memory:
-            row.peak_mb[name] = peak_extra_mb(fn)
+            row.peak_mb[name] = peak_extra_mb(fn, device)
     return row
 
 
-def _operation_rows(n: int, repeat: int, memory: bool, TL) -> list[Row]:
+def _operation_rows(n: int, repeat: int, memory: bool, TL, device: str) -> list[Row]:
     g = torch.Generator().manual_seed(n)
-    A, B = _factors(n, g)
+    A, B = _randn(g, device, n, D_HEAD) / D_HEAD**0.5, _randn(g, device, D_HEAD, n)
     dense = (lambda op: n <= DENSE_LIMIT[op]) if n else (lambda op: False)
-    W_E, W_U = torch.randn(n, D_MODEL, generator=g), torch.randn(D_MODEL, n, generator=g)
-    W_V, W_O = torch.randn(D_MODEL, D_HEAD, generator=g), torch.randn(D_HEAD, D_MODEL, generator=g)
+    W_E, W_U = _randn(g, device, n, D_MODEL), _randn(g, device, D_MODEL, n)
+    W_V, W_O = _randn(g, device, D_MODEL, D_HEAD), _randn(g, device, D_HEAD, D_MODEL)
     OV = FactoredMatrix(W_V, W_O)
     TL_OV = TL(W_V, W_O) if TL else None
     # A fresh object per call: TransformerLens caches svd() and eigenvalues on the object.
@@ -70,14 +83,14 @@ def _operation_rows(n: int, repeat: int, memory: bool, TL) -> list[Row]:
         baselines = {"dense": dense_fn if dense(op) else None}
         if op != "top-k":
             baselines["TransformerLens"] = tl_fn
-        rows.append(_measure(f"{op}, n={n}", fn, baselines, repeat, memory))
+        rows.append(_measure(f"{op}, n={n}", fn, baselines, repeat, memory, device))
     return rows
 
 
-def _composition_row(repeat: int, TL) -> Row:
+def _composition_row(repeat: int, TL, device: str) -> Row:
     g = torch.Generator().manual_seed(0)
-    W = {k: torch.randn(N_HEADS, D_MODEL, D_HEAD, generator=g) for k in ("V0", "Q1", "K1", "V1")}
-    W_O0, W_O1 = (torch.randn(N_HEADS, D_HEAD, D_MODEL, generator=g) for _ in range(2))
+    W = {k: _randn(g, device, N_HEADS, D_MODEL, D_HEAD) for k in ("V0", "Q1", "K1", "V1")}
+    W_O0, W_O1 = (_randn(g, device, N_HEADS, D_HEAD, D_MODEL) for _ in range(2))
 
     def ours():
         return composition_scores(W["V0"], W_O0, W["Q1"], W["K1"], W["V1"], W_O1)
@@ -103,16 +116,20 @@ def _composition_row(repeat: int, TL) -> Row:
             ]
 
     name = f"Q/K/V composition, {N_HEADS}×{N_HEADS} heads, d_model {D_MODEL}"
-    return _measure(name, ours, {"dense": dense, "TransformerLens": tl}, repeat, memory=False)
+    return _measure(name, ours, {"dense": dense, "TransformerLens": tl}, repeat, False, device)
 
 
-def rows(smoke: bool) -> list[Row]:
+#: This suite runs on the device that ``--device`` names.
+ON_DEVICE = True
+
+
+def rows(smoke: bool, device: str = "cpu") -> list[Row]:
     TL = _tl()
     sizes = (64,) if smoke else (1000, 8000, 50257)
     repeat = 1 if smoke else 7
     out = []
     with torch.inference_mode():
         for n in sizes:
-            out += _operation_rows(n, repeat, memory=not smoke, TL=TL)
-        out.append(_composition_row(repeat, TL))
+            out += _operation_rows(n, repeat, not smoke, TL, device)
+        out.append(_composition_row(repeat, TL, device))
     return out

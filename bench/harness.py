@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import torch
+
 
 @dataclass
 class Row:
@@ -29,13 +31,22 @@ class Row:
         }
 
 
+def _sync() -> None:
+    """Wait for queued CUDA kernels: a CUDA call returns before its work is done, so a
+    timer read without this measures only the launch."""
+    if torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
 def median_time(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float:
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeat):
+        _sync()
         t = time.perf_counter()
         fn()
+        _sync()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 
@@ -48,12 +59,20 @@ def _status_kb(field: str) -> int:
     raise KeyError(field)
 
 
-def peak_extra_mb(fn: Callable[[], object]) -> float | None:
-    """Peak resident memory that one call of ``fn`` adds, in MB: Linux's high-water mark,
-    reset to the current size just before the call (``/proc/self/clear_refs``). None where
-    that is unavailable. (A forked child would be simpler, but a child forked after
-    torch's thread pool has run can hang in it.) Run after a warm-up, so that lazy
-    initialisation is not counted."""
+def peak_extra_mb(fn: Callable[[], object], device: str = "cpu") -> float | None:
+    """Peak memory that one call of ``fn`` adds, in MB. On the CPU: the resident set's
+    high-water mark in Linux, reset to the current size just before the call
+    (``/proc/self/clear_refs``); None where that is unavailable. (A forked child would be
+    simpler, but a child forked after torch's thread pool has run can hang in it.) On
+    CUDA: the caching allocator's peak above what was allocated before. Run after a
+    warm-up, so that lazy initialisation is not counted."""
+    if device != "cpu":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated()
+        fn()
+        torch.cuda.synchronize()
+        return max(torch.cuda.max_memory_allocated() - before, 0) / 2**20
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")

@@ -1,6 +1,7 @@
 """The zoo's 2L model against TransformerLens's ``HookedTransformer`` holding the same
-weights: a forward pass, and ``run_with_cache``. Both run on the same batch, on the
-CPU with the same thread count, in the same process."""
+weights: a forward pass, and ``run_with_cache``. Both run on the same batch, on the same
+device (the CPU with the same thread count, or the GPU that ``--device`` names), in the
+same process."""
 
 from __future__ import annotations
 
@@ -11,17 +12,32 @@ import torch
 from bench.harness import Row, median_time
 from course import zoo
 
+#: This suite runs on the device that ``--device`` names.
+ON_DEVICE = True
 
-def rows(smoke: bool) -> list[Row]:
+
+def _hooked_transformer(model):
+    """The same weights in TransformerLens, or None where it is missing or does not import."""
+    if not importlib.util.find_spec("transformer_lens"):
+        return None
+    from course.convert import to_hooked_transformer
+
+    try:
+        return to_hooked_transformer(model)
+    except Exception as e:  # any failure to import only drops the baseline
+        print(f"TransformerLens does not import ({type(e).__name__}: {e}); its baselines are skipped")
+        return None
+
+
+def rows(smoke: bool, device: str = "cpu") -> list[Row]:
     model = zoo.load("attn-only-2l")
     batch, pos = (2, 16) if smoke else (32, 128)
     tokens = torch.randint(0, model.cfg.d_vocab, (batch, pos), generator=torch.Generator().manual_seed(0))
     repeat = 2 if smoke else 20
-    tl = None
-    if importlib.util.find_spec("transformer_lens"):
-        from course.convert import to_hooked_transformer
-
-        tl = to_hooked_transformer(model)
+    tl = _hooked_transformer(model)
+    model, tokens = model.to(device), tokens.to(device)
+    if tl is not None and device != "cpu":
+        tl = tl.to(device)  # TransformerLens announces every move; the CPU needs none
     out = []
     with torch.inference_mode():
         for name, ours, theirs in [

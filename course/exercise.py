@@ -30,9 +30,7 @@ class ExerciseInfo:
         return self.difficulty
 
 
-def exercise(
-    difficulty: int, importance: int, minutes: int, hints: tuple[str, ...] = ()
-) -> Callable[[F], F]:
+def exercise(difficulty: int, importance: int, minutes: int, hints: tuple[str, ...] = ()) -> Callable[[F], F]:
     for name, value in (("difficulty", difficulty), ("importance", importance)):
         if not 1 <= value <= 5:
             raise ValueError(f"{name} must be between 1 and 5, got {value}")

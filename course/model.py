@@ -204,7 +204,9 @@ class AttnOnlyTransformer(HookedModule):
             resid, qk_pos = embed, pos
         for block in self.blocks:
             resid = block(resid, qk_pos)
-        return resid @ self.unembed.W_U + self.unembed.b_U
+        # One fused pass: the bias is added inside the product, not over the logits again.
+        logits = torch.addmm(self.unembed.b_U, resid.reshape(b * n, -1), self.unembed.W_U)
+        return logits.view(b, n, -1)
 
     # Weights stacked over layers, as TransformerLens exposes them: [n_layers, n_heads, ...].
     def _stack(self, name: str) -> Tensor:
