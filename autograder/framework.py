@@ -2,7 +2,11 @@
 output must satisfy, and the comparison that turns a wrong answer into a lesson.
 
 Tolerances (documented in the README): float32 rtol 1e-4, atol 1e-5; float64 rtol
-1e-7, atol 1e-9. They allow any reasonable order of summation and nothing more.
+1e-7, atol 1e-9. They allow any reasonable order of summation and nothing more. The
+absolute part is relative to the output's scale: an entry near zero in logits of size 10
+carries the rounding of the size-10 terms that summed to it (a CUDA matmul orders those
+sums differently from the CPU's), so atol is multiplied by the largest |expected| when
+that exceeds 1.
 """
 
 from __future__ import annotations
@@ -196,15 +200,18 @@ def _compare_tensor(expected: Tensor, got, meta: dict, case: Case, values: bool 
     both_inf = torch.isinf(e) & (e == g)
     err = torch.where(both_inf, torch.zeros_like(e), (g - e).abs())
     err = torch.nan_to_num(err, nan=math.inf)
-    bad = err > atol + rtol * e.abs().nan_to_num(posinf=0, neginf=0)
+    size = e.abs().nan_to_num(posinf=0, neginf=0)
+    scale = max(1.0, float(size.max())) if size.numel() else 1.0
+    bad = err > atol * scale + rtol * size
     if not bad.any():
         return None
     worst = torch.where(bad, err, torch.zeros_like(err)).flatten().argmax()
     idx = tuple(int(i) for i in torch.unravel_index(worst, e.shape))
+    scaled = f" × {scale:.3g} (the largest |expected|)" if scale > 1 else ""
     return (
         f"{int(bad.sum())} of {e.numel()} values are off; the largest error is "
         f"{float(err[idx]):.3g} at index {list(idx)}: expected {float(e[idx]):.6g}, got {float(g[idx]):.6g} "
-        f"(tolerance: atol {atol:g} + rtol {rtol:g} × |expected|)"
+        f"(tolerance: atol {atol:g}{scaled} + rtol {rtol:g} × |expected|)"
     )
 
 

@@ -75,7 +75,11 @@ def to_hooked_transformer(model: AttnOnlyTransformer) -> HookedTransformer:
         raise CourseError("transformer-lens is not installed: pip install 'course-circuits[tl]'") from None
     with warnings.catch_warnings():  # 3.9 announces HookedTransformer's removal in 4.0
         warnings.simplefilter("ignore", DeprecationWarning)
-        tl = HookedTransformer(HookedTransformerConfig(**hooked_transformer_config_kwargs(model.cfg)))
+        # On the model's device: TransformerLens would otherwise pick CUDA whenever there is a GPU.
+        device = str(model.W_E.device)
+        tl = HookedTransformer(
+            HookedTransformerConfig(**hooked_transformer_config_kwargs(model.cfg), device=device)
+        )
     missing, unexpected = tl.load_state_dict(to_transformer_lens_state_dict(model), strict=False)
     assert not unexpected and all(k.endswith(_BUFFERS) for k in missing), (missing, unexpected)
     return tl.eval()
