@@ -7,6 +7,7 @@ Run by the grader as ``python -m autograder.worker FD MODULE_PATH MEMORY_BYTES B
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.abc
 import importlib.util
@@ -29,6 +30,18 @@ def _limit_memory(max_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if max_bytes > 0:
         resource.setrlimit(resource.RLIMIT_DATA, (max_bytes, max_bytes))
+
+
+@functools.cache
+def _limit_cuda_memory(max_bytes: int) -> None:
+    """The same cap on the GPU, set before the first CUDA case: RLIMIT_DATA does not see
+    device memory, and a dense vocab × vocab answer must fail there as it does on the CPU,
+    with an out-of-memory error, rather than run on a large GPU until the time limit."""
+    import torch
+
+    if max_bytes > 0:
+        total = torch.cuda.get_device_properties(torch.cuda.current_device()).total_memory
+        torch.cuda.set_per_process_memory_fraction(min(1.0, max_bytes / total))
 
 
 def _describe(exc: BaseException, module_path: str) -> str:
@@ -56,12 +69,14 @@ def _try_load(module_path: str):
         return None, {"loaded": False, "error": _describe(exc, module_path)}
 
 
-def _run_case(call, case: dict, module_path: str) -> dict:
+def _run_case(call, case: dict, module_path: str, max_bytes: int) -> dict:
     import torch
 
     from autograder.wire import to_wire
 
     device = case["device"]
+    if device.startswith("cuda"):
+        _limit_cuda_memory(max_bytes)
     kwargs = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in case["kwargs"].items()}
     try:
         out = call(**kwargs)
@@ -74,7 +89,7 @@ def _run_case(call, case: dict, module_path: str) -> dict:
     return {"status": "ok", "output": value, "meta": meta, "inputs_after": after}
 
 
-def _run_request(module, request: dict, module_path: str) -> list[dict]:
+def _run_request(module, request: dict, module_path: str, max_bytes: int) -> list[dict]:
     """Every case of one exercise. A check's driver (``module:name`` in the grader's
     package) calls the learner's code where the exercise is not a plain function."""
     if request["driver"]:
@@ -87,7 +102,7 @@ def _run_request(module, request: dict, module_path: str) -> list[dict]:
         call = getattr(module, request["function"], None)
         if not callable(call):
             return [{"status": "error", "error": f"no function named {request['function']}"}]
-    return [_run_case(call, case, module_path) for case in request["cases"]]
+    return [_run_case(call, case, module_path, max_bytes) for case in request["cases"]]
 
 
 def main(fd: int, module_path: str, max_bytes: int, block: bool) -> None:
@@ -113,7 +128,7 @@ def main(fd: int, module_path: str, max_bytes: int, block: bool) -> None:
             module, reply = _try_load(module_path)
             conn.send_bytes(encode(reply))
             continue
-        results = _run_request(module, request, module_path)
+        results = _run_request(module, request, module_path, max_bytes)
         conn.send_bytes(encode(results))
 
 

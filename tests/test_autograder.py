@@ -179,6 +179,25 @@ def test_wrong_device_is_reported():
     assert problem == "expected the output on cpu (the inputs' device), got it on cuda:0"
 
 
+def test_the_memory_cap_holds_on_the_gpu_too(monkeypatch):
+    """On a GPU with more memory than the cap, a dense answer must still fail by running out
+    of memory (as on the CPU) rather than run until the time limit. No GPU is needed to
+    check the fraction the worker asks torch for."""
+    import torch
+
+    from autograder import worker
+
+    asked = []
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(
+        torch.cuda, "get_device_properties", lambda i: type("P", (), {"total_memory": 80 << 30})
+    )
+    monkeypatch.setattr(torch.cuda, "set_per_process_memory_fraction", lambda f, *a: asked.append(f))
+    worker._limit_cuda_memory.__wrapped__(8 << 30)
+    worker._limit_cuda_memory.__wrapped__(0)  # no cap: torch is not asked
+    assert asked == [0.1]
+
+
 def test_course_check_from_any_directory(tmp_path, user_env):
     ok = subprocess.run(
         ["course", "check", "--impl", "solutions"], cwd=tmp_path, capture_output=True, text=True, env=user_env
