@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import torch
 
-from bench.harness import Row, median_time, peak_extra_mb
+from bench.harness import Row, paired_median_times, peak_extra_mb
 from solutions.composition import composition_scores
 from solutions.low_rank import FactoredMatrix, top_k_entries
 
@@ -52,13 +52,13 @@ def _measure(
     memory: bool,
     device: str,
 ) -> Row:
-    row = Row("factored", suite_row, median_time(ours, repeat))
+    ran = {name: fn for name, fn in baselines.items() if fn}
+    ours_s, *theirs_s = paired_median_times([ours, *ran.values()], repeat)
+    row = Row("factored", suite_row, ours_s, {name: None for name in baselines})
+    row.baselines.update(zip(ran, theirs_s))
     if memory:
         row.peak_mb["ours"] = peak_extra_mb(ours, device)
-    for name, fn in baselines.items():
-        row.baselines[name] = median_time(fn, max(1, repeat // 2)) if fn else None
-        if fn and memory:
-            row.peak_mb[name] = peak_extra_mb(fn, device)
+        row.peak_mb.update({name: peak_extra_mb(fn, device) for name, fn in ran.items()})
     return row
 
 

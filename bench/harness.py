@@ -51,6 +51,24 @@ def median_time(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float
     return statistics.median(times)
 
 
+def paired_median_times(fns: list[Callable[[], object]], repeat: int, warmup: int = 1) -> list[float]:
+    """Median times of several functions measured in turns (a, b, a, b, ...), so that a
+    machine that speeds up or slows down during the run moves all of them alike: their
+    ratio is what a row reports."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, ts in zip(fns, times):
+            _sync()
+            t = time.perf_counter()
+            fn()
+            _sync()
+            ts.append(time.perf_counter() - t)
+    return [statistics.median(ts) for ts in times]
+
+
 def _status_kb(field: str) -> int:
     with open("/proc/self/status") as f:
         for line in f:

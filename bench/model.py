@@ -1,7 +1,7 @@
 """The zoo's 2L model against TransformerLens's ``HookedTransformer`` holding the same
 weights: a forward pass, and ``run_with_cache``. Both run on the same batch, on the same
 device (the CPU with the same thread count, or the GPU that ``--device`` names), in the
-same process."""
+same process, in turns: the two are close, and a drifting machine would decide the ratio."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import importlib.util
 
 import torch
 
-from bench.harness import Row, median_time
+from bench.harness import Row, paired_median_times
 from course import zoo
 
 #: This suite runs on the device that ``--device`` names.
@@ -44,12 +44,8 @@ def rows(smoke: bool, device: str = "cpu") -> list[Row]:
             ("forward", lambda: model(tokens), tl and (lambda: tl(tokens))),
             ("run_with_cache", lambda: model.run_with_cache(tokens), tl and (lambda: tl.run_with_cache(tokens))),
         ]:  # fmt: skip
-            out.append(
-                Row(
-                    "model",
-                    f"2L {name}, batch {batch}×{pos}",
-                    median_time(ours, repeat),
-                    {"TransformerLens": median_time(theirs, repeat) if theirs else None},
-                )
-            )
+            ours_s, *theirs_s = paired_median_times([ours, theirs] if theirs else [ours], repeat)
+            row = Row("model", f"2L {name}, batch {batch}×{pos}", ours_s)
+            row.baselines["TransformerLens"] = theirs_s[0] if theirs_s else None
+            out.append(row)
     return out
