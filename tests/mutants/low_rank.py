@@ -9,7 +9,7 @@ _SVD_RETURN = "return Q_a @ U_c, S, Q_b @ Vh_c.transpose(-1, -2)"
 _NORM = "return (gram_A * gram_B).sum((-2, -1)).clamp(min=0).sqrt()"
 _FULL_QK = "return W_E @ FactoredMatrix(W_Q, W_K.transpose(-1, -2)) @ W_E.T"
 _FULL_OV = "return W_E @ FactoredMatrix(W_V, W_O) @ W_U"
-_BLOCK = "block = (M.A[start : start + chunk_size] @ M.B).flatten()"
+_BLOCK = "block = M.A[start : start + chunk_size] @ M.B"
 
 MUTATIONS = {
     "head_circuit_factors": [
@@ -94,8 +94,8 @@ MUTATIONS = {
     ],
     "top_k_entries": [
         ("the whole matrix built",
-         (_BLOCK, "block = (M.A @ M.B)[start : start + chunk_size].flatten()"), "was built"),
-        ("row offset forgotten", ("top.indices + start * M.rdim", "top.indices"), "values are off"),
+         (_BLOCK, "block = (M.A @ M.B)[start : start + chunk_size]"), "was built"),
+        ("row offset forgotten", ("rows = start + top.indices", "rows = top.indices"), "values are off"),
         ("divided by the wrong width",
          ("return values, flat // M.rdim, flat % M.rdim", "return values, flat // M.ldim, flat % M.ldim"),
          "values are off"),
