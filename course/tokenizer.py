@@ -59,8 +59,25 @@ class Tokenizer:
         return self._tok.decode([int(i) for i in ids], skip_special_tokens=False)
 
     def token_str(self, token_id: int) -> str:
-        """One token as the text it stands for, e.g. ``' self'``."""
-        return self.decode([token_id])
+        """One token as the text it stands for, e.g. ``' self'``. A token that holds part
+        of a character (a byte of UTF-8 such as 0xE2) shows its bytes as ``\\xe2``, where
+        decoding would give the same ``�`` for all 128 of them."""
+        text = self.decode([token_id])
+        if "\ufffd" not in text:
+            return text
+        raw = bytes(_BYTE_OF_CHAR[c] for c in self._tok.id_to_token(token_id))
+        return raw.decode("utf-8", errors="backslashreplace")
+
+
+def _byte_of_char() -> dict[str, int]:
+    """Byte-level BPE spells every byte as a printable character: printable Latin-1 bytes as
+    themselves, the other 68 as the characters from U+0100 on, in byte order. This inverts it."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), 256)]
+    others = [b for b in range(256) if b not in printable]
+    return {chr(b): b for b in printable} | {chr(256 + i): b for i, b in enumerate(others)}
+
+
+_BYTE_OF_CHAR = _byte_of_char()
 
 
 def train_tokenizer(texts: Sequence[str], path: Path = TOKENIZER_PATH) -> Tokenizer:

@@ -30,6 +30,15 @@ def test_tokenizer_round_trips_and_keeps_python_words_whole():
     assert ids[0] == 0 and ids.count(0) == 2
 
 
+def test_tokens_that_hold_part_of_a_character_show_their_bytes():
+    tok = Tokenizer()
+    shown = [tok.token_str(i) for i in range(tok.vocab_size)]
+    assert not any("\ufffd" in s for s in shown)
+    assert len(set(shown)) == tok.vocab_size  # each token reads differently
+    assert [tok.token_str(i) for i in tok.encode("é")] == ["\\xc3", "\\xa9"]  # é is two bytes of UTF-8
+    assert tok.token_str(tok.encode(" self")[0]) == " self"
+
+
 def test_text_batch_rows_start_with_bos():
     stream = torch.arange(5, 1000)
     batch = text_batch(stream, 4, 16, bos_id=0, g=torch.Generator().manual_seed(0))
