@@ -154,6 +154,13 @@ def test_lint_fails_a_strict_build_on_misplaced_display_math(tmp_path, case):
     assert f"index.md:{line}: display math" in result.stderr
 
 
+def test_fenced_code_is_skipped_until_a_fence_as_long_closes_it():
+    from course.markdown import outside_fences
+
+    page = "a\n````md\n```\n{{ figure x }}\n```\n````\nb\n~~~\nc\n~~~\n"
+    assert list(outside_fences(page)) == [(1, "a"), (2, None), (7, "b"), (8, None)]
+
+
 def test_lint_passes_display_math_on_its_own_lines(tmp_path):
     text = "# Page\n\nThe sum:\n\n$$\na + b\n$$\n\n```\ncode with $$ is fine\n```\n\nInline $x$ too.\n"
     docs = throwaway_site(tmp_path / "docs-site", text)

@@ -82,6 +82,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File
 
+from course.markdown import outside_fences
+
 log = get_plugin_logger("course_blocks")
 
 DIRECTIVE = re.compile(r"\{\{\s*([a-z]+)\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*\}\}")
@@ -90,7 +92,6 @@ LOOKALIKE = re.compile(r"\{\{\s*[a-z]+\s[^{}]*\}\}")
 KINDS = ("card", "value", "figure", "viewer")
 #: The cached result of each kind of block, by function name.
 CACHED = {"value": "value-{}.txt", "figure": "figure-{}.svg", "viewer": "viewer-{}.json"}
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 FIGURES_URI = "assets/figures"  # where the build output gets the figures
 #: Bump when the cached format changes, so that old caches are not read.
 CACHE_VERSION = "1"
@@ -110,15 +111,8 @@ def directives(markdown: str) -> list[Directive]:
     """Every directive outside fenced code. An unknown kind, or a card or figure that
     shares its line with other text, raises ValueError naming the line."""
     found: list[Directive] = []
-    fence: str | None = None
-    for number, line in enumerate(markdown.splitlines(), start=1):
-        opened = FENCE.match(line)
-        if fence is not None:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
-                fence = None
-            continue
-        if opened:
-            fence = opened.group(1)
+    for number, line in outside_fences(markdown):
+        if line is None:
             continue
         stray = LOOKALIKE.search(DIRECTIVE.sub("", line))
         if stray:

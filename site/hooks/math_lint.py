@@ -12,9 +12,10 @@ import re
 
 from mkdocs.plugins import get_plugin_logger
 
+from course.markdown import outside_fences
+
 log = get_plugin_logger("math_lint")
 
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 CODE_SPAN = re.compile(r"(`+).+?\1")
 RULE = (
     "display math `$$` must stand on its own lines, with a blank line before and after "
@@ -26,7 +27,6 @@ def problems(markdown: str) -> list[int]:
     """The 1-based line numbers of display-math paragraphs that arithmatex will not render."""
     found: list[int] = []
     paragraph: list[tuple[int, str]] = []
-    fence: str | None = None
 
     def check() -> None:
         lines = [(n, CODE_SPAN.sub("", text).strip()) for n, text in paragraph]
@@ -42,18 +42,11 @@ def problems(markdown: str) -> list[int]:
         if not ok:
             found.append(marked[0][0])
 
-    for number, line in enumerate(markdown.splitlines(), start=1):
-        opened = FENCE.match(line)
-        if fence is not None:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
-                fence = None
-            continue
-        if opened:
+    for number, line in outside_fences(markdown):
+        if line is None:  # a fence opens: the paragraph before it ends
             check()
             paragraph = []
-            fence = opened.group(1)
-            continue
-        if line.strip():
+        elif line.strip():
             paragraph.append((number, line))
         else:
             check()
