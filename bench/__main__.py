@@ -62,15 +62,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.device != "cpu" and not torch.cuda.is_available():
         p.error(f"--device {args.device}: torch sees no GPU here (torch {torch.__version__})")
     rows: list[Row] = []
+    on_device: list[str] = []
     for suite in args.suites or SUITES:
         try:
             module = importlib.import_module(f"bench.{suite}")
         except ModuleNotFoundError as e:
             print(f"skipping {suite}: {e}", file=sys.stderr)
             continue
-        on_device = getattr(module, "ON_DEVICE", False)
-        rows += module.rows(args.smoke, args.device) if on_device else module.rows(args.smoke)
-    print(f"factored and model suites on: {args.device}")
+        if getattr(module, "ON_DEVICE", False):
+            on_device.append(suite)
+            rows += module.rows(args.smoke, args.device)
+        else:
+            rows += module.rows(args.smoke)
+    if on_device:
+        print(f"{' and '.join(on_device)} on {args.device}")
     print(table(rows))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(

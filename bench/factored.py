@@ -12,12 +12,11 @@ works on the same numbers.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 
 import torch
 
-from bench.harness import Row, paired_median_times, peak_extra_mb
+from bench.harness import Row, optional_baseline, paired_median_times, peak_extra_mb
 from solutions.composition import composition_scores
 from solutions.low_rank import FactoredMatrix, top_k_entries
 
@@ -28,15 +27,8 @@ DENSE_LIMIT = {"eigenvalues": 1000, "svd": 1000, "norm": 8000, "chain": 8000, "t
 
 
 def _tl():
-    """TransformerLens's FactoredMatrix, or None where the package is missing or does not
-    import (a GPU machine's own transformers, say): its rows then say "—"."""
-    if not importlib.util.find_spec("transformer_lens"):
-        return None
-    try:
-        from transformer_lens import FactoredMatrix as TLFactoredMatrix
-    except Exception as e:  # any failure to import only drops the baseline
-        print(f"TransformerLens does not import ({type(e).__name__}: {e}); its baselines are skipped")
-        return None
+    from transformer_lens import FactoredMatrix as TLFactoredMatrix
+
     return TLFactoredMatrix
 
 
@@ -124,7 +116,7 @@ ON_DEVICE = True
 
 
 def rows(smoke: bool, device: str = "cpu") -> list[Row]:
-    TL = _tl()
+    TL = optional_baseline("transformer_lens", _tl)
     sizes = (64,) if smoke else (1000, 8000, 50257)
     repeat = 1 if smoke else 7
     out = []

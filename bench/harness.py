@@ -4,12 +4,16 @@ kernel's high-water mark reset just before the call."""
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import torch
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,19 +42,6 @@ def _sync() -> None:
         torch.cuda.synchronize()
 
 
-def median_time(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        _sync()
-        t = time.perf_counter()
-        fn()
-        _sync()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
 def paired_median_times(fns: list[Callable[[], object]], repeat: int, warmup: int = 1) -> list[float]:
     """Median times of several functions measured in turns (a, b, a, b, ...), so that a
     machine that speeds up or slows down during the run moves all of them alike: their
@@ -67,6 +58,22 @@ def paired_median_times(fns: list[Callable[[], object]], repeat: int, warmup: in
             _sync()
             ts.append(time.perf_counter() - t)
     return [statistics.median(ts) for ts in times]
+
+
+def median_time(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float:
+    return paired_median_times([fn], repeat, warmup)[0]
+
+
+def optional_baseline(package: str, make: Callable[[], T]) -> T | None:
+    """``make()``, or None where ``package`` is missing or fails to import (a GPU machine's
+    own transformers, say): the baseline's column then says "—" and the suite goes on."""
+    if not importlib.util.find_spec(package):
+        return None
+    try:
+        return make()
+    except Exception as e:  # any failure to import only drops the baseline
+        print(f"{package} does not import ({type(e).__name__}: {e}); its baselines are skipped")
+        return None
 
 
 def _status_kb(field: str) -> int:

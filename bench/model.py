@@ -5,39 +5,23 @@ same process, in turns: the two are close, and a drifting machine would decide t
 
 from __future__ import annotations
 
-import importlib.util
-
 import torch
 
-from bench.harness import Row, paired_median_times
+from bench.harness import Row, optional_baseline, paired_median_times
 from course import zoo
+from course.convert import to_hooked_transformer
 
 #: This suite runs on the device that ``--device`` names.
 ON_DEVICE = True
 
 
-def _hooked_transformer(model):
-    """The same weights in TransformerLens, or None where it is missing or does not import."""
-    if not importlib.util.find_spec("transformer_lens"):
-        return None
-    from course.convert import to_hooked_transformer
-
-    try:
-        return to_hooked_transformer(model)
-    except Exception as e:  # any failure to import only drops the baseline
-        print(f"TransformerLens does not import ({type(e).__name__}: {e}); its baselines are skipped")
-        return None
-
-
 def rows(smoke: bool, device: str = "cpu") -> list[Row]:
-    model = zoo.load("attn-only-2l")
+    model = zoo.load("attn-only-2l").to(device)
     batch, pos = (2, 16) if smoke else (32, 128)
     tokens = torch.randint(0, model.cfg.d_vocab, (batch, pos), generator=torch.Generator().manual_seed(0))
+    tokens = tokens.to(device)
     repeat = 2 if smoke else 20
-    tl = _hooked_transformer(model)
-    model, tokens = model.to(device), tokens.to(device)
-    if tl is not None and device != "cpu":
-        tl = tl.to(device)  # TransformerLens announces every move; the CPU needs none
+    tl = optional_baseline("transformer_lens", lambda: to_hooked_transformer(model))  # on model's device
     out = []
     with torch.inference_mode():
         for name, ours, theirs in [

@@ -42,13 +42,17 @@ def test_saved_run_loads_back(streams, tmp_path):
     }
 
 
-def test_zoo_0l_is_regenerated_exactly(streams, tmp_path):
-    """`course train 0l` gives the shipped bytes, where corpus and environment match."""
-    e = zoo.entry("attn-only-0l")
+@pytest.mark.parametrize(
+    "recipe", ["0l", pytest.param("1l", marks=pytest.mark.slow), pytest.param("2l", marks=pytest.mark.slow)]
+)
+def test_zoo_is_regenerated_exactly(streams, tmp_path, recipe):
+    """`course train <recipe>` gives the shipped bytes, where corpus and environment match:
+    a change to the model or the training loop that alters a single bit fails here."""
+    e = zoo.entry(f"attn-only-{recipe}")
     recorded = e.config
     if recorded["corpus_sha256"] != streams.corpus_sha256 or recorded["environment"] != environment():
         pytest.skip("another Python build, torch or CPU than the zoo was trained on")
-    save_run(train(RECIPES["0l"], streams, progress=False), tmp_path, streams)
+    save_run(train(RECIPES[recipe], streams, progress=False), tmp_path, streams)
     assert zoo.sha256_file(tmp_path / zoo.WEIGHTS) == e.sha256
 
 
