@@ -8,12 +8,17 @@ dies or hangs, that exercise fails and a fresh worker takes the rest.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
 import os
 import pickle
+import resource
+import signal
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -31,6 +36,11 @@ from course.exercise import anchor
 #: may allocate. Generous for correct code, small enough to stop runaway code.
 TIME_LIMIT = float(os.environ.get("COURSE_CHECK_TIME_LIMIT", 30))
 MEMORY_LIMIT = int(os.environ.get("COURSE_CHECK_MEMORY_LIMIT", 8 << 30))
+#: The same for judging one exercise here, in the grader's own process, and the largest
+#: reply it reads: more than any correct answer needs.
+JUDGE_TIME_LIMIT = float(os.environ.get("COURSE_JUDGE_TIME_LIMIT", 60))
+JUDGE_MEMORY = int(os.environ.get("COURSE_JUDGE_MEMORY", 2 << 30))
+MAX_REPLY_BYTES = 256 << 20
 
 
 @dataclass
@@ -75,21 +85,30 @@ class Worker:
         theirs.close()
         self.conn = Connection(ours.detach())
         self.path, self.block_solutions = Path(module_path), block_solutions
-        self.load = self._receive(self.time_limit + 30)  # imports torch first
+        self.load = _load_reply(self._receive(self.time_limit + 30))  # imports torch first
 
     def _receive(self, timeout: float):
         if not self.conn.poll(timeout):
             self.close()
             raise WorkerDied(f"timed out after {timeout:.0f} s: an infinite loop, or far too slow")
         try:
-            return decode(self.conn.recv_bytes())
-        except (EOFError, OSError):  # it exited, or closed our channel: either way it is done
+            data = self.conn.recv_bytes(MAX_REPLY_BYTES)
+        except OSError as exc:
+            if "bad message length" in str(exc):  # refused before it is read
+                self.close()
+                raise WorkerDied(f"your answer is larger than {MAX_REPLY_BYTES >> 20} MB") from None
+            data = None
+        except EOFError:
+            data = None
+        if data is None:  # it exited, or closed our channel: either way it is done
             self.close()
             code = self.proc.returncode
             raise WorkerDied(
                 f"your code ended the grading process (exit status {code}): "
                 "sys.exit/os._exit, a crash, or running out of memory"
             ) from None
+        try:
+            return decode(data)
         except Exception as exc:  # a malformed or hostile reply
             self.close()
             raise WorkerDied(
@@ -103,7 +122,7 @@ class Worker:
         request = {
             "function": check.exercise,
             "driver": f"{driver.__module__}:{driver.__name__}" if driver else None,
-            "cases": [{"device": c.device, "kwargs": c.kwargs} for c in cases],
+            "cases": [{"device": c.device, "kwargs": c.kwargs, "memory": c.shape.memory} for c in cases],
         }
         try:
             self.conn.send_bytes(pickle.dumps(request))
@@ -126,7 +145,7 @@ class Worker:
             self.conn.send_bytes(pickle.dumps({"load": str(module_path)}))
         except OSError:
             raise WorkerDied("the grading process is gone") from None
-        self.path, self.load = Path(module_path), self._receive(self.time_limit)
+        self.path, self.load = Path(module_path), _load_reply(self._receive(self.time_limit))
         return self.load
 
     def close(self) -> None:
@@ -134,6 +153,15 @@ class Worker:
             self.proc.kill()
         self.proc.wait()
         self.conn.close()
+
+
+def _load_reply(reply) -> dict:
+    """The worker's word on loading a module, as ``{"loaded": bool, "error": str}``;
+    anything else (learner code can write to the channel) reads as a failed load."""
+    if isinstance(reply, dict) and reply.get("loaded") is True:
+        return {"loaded": True, "error": ""}
+    error = reply.get("error") if isinstance(reply, dict) else None
+    return {"loaded": False, "error": str(error)[:1000] if error else "it sent back something malformed"}
 
 
 class WorkerSlot:
@@ -278,14 +306,17 @@ def grade_chapter(
 
 
 def _judge(result: ExerciseResult, check, expected, case_list, replies) -> None:
-    if any(r["status"] == "not attempted" for r in replies):
+    """Score one exercise from the worker's replies. Nothing in a reply is trusted: a
+    malformed one, or one that makes the comparison itself fail, fails its case."""
+    if any(isinstance(r, dict) and r.get("status") == "not attempted" for r in replies):
         result.status = "not attempted"
         return
     problems = []
-    for case, want, reply in zip(case_list, expected, replies):
-        problem = _problem(check, want, case, reply)
-        if problem:
-            problems.append(f"{case.label}: {problem}")
+    with judging_limits(JUDGE_TIME_LIMIT, JUDGE_MEMORY):
+        for case, want, reply in zip(case_list, expected, replies):
+            problem = problem_of(check, want, case, reply)
+            if problem:
+                problems.append(f"{case.label}: {problem}")
     if not problems:
         result.status, result.points = "passed", result.max_points
         return
@@ -297,29 +328,122 @@ def _judge(result: ExerciseResult, check, expected, case_list, replies) -> None:
     )
 
 
+class JudgingLimit(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def judging_limits(seconds: float, memory: int) -> Iterator[None]:
+    """Time and memory limits on judging one exercise in this process, which runs no
+    learner code but reads the learner's values: a comparison that runs away fails that
+    exercise. The memory cap is RLIMIT_DATA above what this process holds now; the
+    clock is SIGALRM, so it applies in the main thread only (the nbgrader judge's and
+    ``course check``'s)."""
+    timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    if timed:
+
+        def expired(*_):
+            raise JudgingLimit(f"judging your answer took over {seconds:.0f} s")
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    old = _cap_data(memory)
+    try:
+        yield
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        if old is not None:
+            resource.setrlimit(resource.RLIMIT_DATA, old)
+
+
+def _cap_data(memory: int):
+    """Lower RLIMIT_DATA to ``memory`` bytes above the data this process holds; return the
+    old limits, or None where that cannot be done (not Linux, or a lower hard limit)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        held = int(next(line for line in status.splitlines() if line.startswith("VmData:")).split()[1]) << 10
+        old = resource.getrlimit(resource.RLIMIT_DATA)
+        cap = held + memory
+        if old[1] != resource.RLIM_INFINITY and cap > old[1] or memory <= 0:
+            return None
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, old[1]))
+        return old
+    except (OSError, ValueError, StopIteration):
+        return None
+
+
+def problem_of(check, expected, case, reply) -> str | None:
+    """What is wrong with one case's reply, or None; never raises. Whatever breaks while
+    judging becomes this case's failure, naming what was expected."""
+    try:
+        return _problem(check, expected, case, reply)
+    except JudgingLimit as e:
+        return f"{e}; expected {framework.describe(expected)}"
+    except (Exception, RecursionError) as e:  # MemoryError included: the cap above tripped
+        got = reply.get("output") if isinstance(reply, dict) else reply
+        return (
+            f"the grader could not judge your answer ({type(e).__name__}): expected "
+            f"{framework.describe(expected)}, got {_safe_describe(got)}"
+        )
+
+
+def _safe_describe(value) -> str:
+    try:
+        return framework.describe(value)
+    except Exception:
+        return "something unreadable"
+
+
 def _problem(check, expected, case, reply) -> str | None:
+    if not isinstance(reply, dict) or reply.get("status") not in ("ok", "error"):
+        return "the grading process sent back a malformed reply"
     if reply["status"] == "error":
-        return reply["error"]
-    mutated = framework.mutated_inputs(case, reply["inputs_after"])
+        return str(reply.get("error"))[:1000] + _out_of_memory(check, reply.get("error"))
+    mutated = framework.mutated_inputs(case, reply.get("inputs_after"))
     if mutated:
         return mutated
-    got, meta = reply["output"], reply["meta"]
+    got, meta = reply.get("output"), reply.get("meta")
+    problem = framework.compare(expected, got, meta, case, values=False, counts=check.counts)
+    if problem:
+        return problem
+    if check.judge or check.canonical:  # they compute with the answer: not with a broken one
+        broken = framework.nonfinite(expected, got)
+        if broken:
+            return broken
     if check.judge:
-        return framework.compare(expected, got, meta, case, values=False) or check.judge(case.kwargs, got)
+        return check.judge(case.kwargs, got)
     if check.canonical:
-        problem = framework.compare(expected, got, meta, case, values=False)
-        if problem:
-            return problem
         expected, got = check.canonical(expected), check.canonical(got)
-        meta = {"kind": "tensor", "dtype": str(expected.dtype), "device": case.device}
-    problem = framework.compare(expected, got, meta, case)
-    if problem and meta.get("kind") == "tensor" and tuple(got.shape) == tuple(expected.shape):
-        # Right shape, wrong values: an invariant, when one is broken, says why.
+        meta = {"device": case.device}
+    problem = framework.compare(expected, got, meta, case, counts=check.counts)
+    if problem:
+        # Right structure, wrong values: an invariant, when one is broken, says why.
         for invariant in check.invariants:
-            complaint = invariant(case.kwargs, reply["output"])
+            complaint = _quietly(invariant, case.kwargs, reply["output"])
             if complaint:
                 return f"{complaint}. {problem}"
+        if check.fragile and case.dtype == torch.float32:
+            return f"{problem}. {check.fragile}"
     return problem
+
+
+def _quietly(invariant, inputs, output) -> str | None:
+    """An invariant's complaint; None where it cannot read this answer (a Python number
+    for a 0-d tensor, say): the comparison has already said what is wrong."""
+    try:
+        return invariant(inputs, output)
+    except Exception:
+        return None
+
+
+def _out_of_memory(check, error) -> str:
+    """Advice for an answer that ran out of memory where the docstring forbids the product."""
+    text = str(error)
+    if check.never_build and ("allocate memory" in text or "out of memory" in text.lower() or "MemoryError" in text):
+        return f". This case is too large for it: {check.never_build}"
+    return ""
 
 
 def grade(

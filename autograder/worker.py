@@ -7,6 +7,7 @@ Run by the grader as ``python -m autograder.worker FD MODULE_PATH MEMORY_BYTES B
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import importlib.abc
@@ -44,6 +45,24 @@ def _limit_cuda_memory(max_bytes: int) -> None:
         torch.cuda.set_per_process_memory_fraction(min(1.0, max_bytes / total))
 
 
+@contextlib.contextmanager
+def _case_memory(budget: int):
+    """RLIMIT_DATA lowered to ``budget`` bytes above what this process holds, for one
+    case (0: no change). A soft limit goes back up afterwards: the hard one stays."""
+    if budget <= 0:
+        yield
+        return
+    status = Path("/proc/self/status").read_text()
+    held = int(next(line for line in status.splitlines() if line.startswith("VmData:")).split()[1]) << 10
+    old = resource.getrlimit(resource.RLIMIT_DATA)
+    cap = held + budget if old[0] == resource.RLIM_INFINITY else min(old[0], held + budget)
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, old[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, old)
+
+
 def _describe(exc: BaseException, module_path: str) -> str:
     """The exception and the last line of the learner's file in its traceback."""
     where = ""
@@ -72,20 +91,25 @@ def _try_load(module_path: str):
 def _run_case(call, case: dict, module_path: str, max_bytes: int) -> dict:
     import torch
 
-    from autograder.wire import to_wire
+    from autograder.wire import encode, to_wire
 
     device = case["device"]
     if device.startswith("cuda"):
         _limit_cuda_memory(max_bytes)
     kwargs = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in case["kwargs"].items()}
     try:
-        out = call(**kwargs)
-        value, meta = to_wire(out)
-        after = {k: to_wire(v)[0] for k, v in kwargs.items() if isinstance(v, torch.Tensor)}
+        with _case_memory(case.get("memory", 0)):
+            out = call(**kwargs)
     except NotImplementedError:
         return {"status": "not attempted"}
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: they cost this case only
         return {"status": "error", "error": _describe(exc, module_path)}
+    try:
+        value, meta = to_wire(out)
+        after = {k: to_wire(v)[0] for k, v in kwargs.items() if isinstance(v, torch.Tensor)}
+        encode(value)  # what cannot cross to the grader fails here, as this case's error
+    except BaseException as exc:
+        return {"status": "error", "error": f"your answer cannot be sent to the grader: {_describe(exc, module_path)}"}
     return {"status": "ok", "output": value, "meta": meta, "inputs_after": after}
 
 

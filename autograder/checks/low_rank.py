@@ -298,7 +298,7 @@ CHECKS = [
           hint="W_E @ FactoredMatrix(W_Q, W_Kᵀ) @ W_Eᵀ: queries on the left, keys on the right"),
     Check("full_ov_circuit", _circuit_inputs, driver=drive_full_ov,
           hint="W_E @ FactoredMatrix(W_V, W_O) @ W_U: the token attended to on the left, the logits on the right"),
-    Check("numerical_rank", _rank_inputs, invariants=(rank_in_range,),
+    Check("numerical_rank", _rank_inputs, invariants=(rank_in_range,), counts=True,
           hint="count the singular values above rtol times the largest singular value of the same matrix"),
     Check("top_k_entries", _top_k_inputs, driver=drive_top_k,
           hint="for each chunk of rows, A[rows] @ B, its top k, merged with the best k so far; "

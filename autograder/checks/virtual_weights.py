@@ -246,7 +246,7 @@ CHECKS = [
           hint="sum the squares of Q1.T @ Q2 and divide by the smaller dimension"),
     Check("random_overlap_baseline", _baseline_inputs,
           hint="E‖Q1ᵀQ2‖² = k1·k2/d_model for random subspaces; divide it by min(k1, k2)"),
-    Check("write_ranks", _rank_inputs,
+    Check("write_ranks", _rank_inputs, counts=True,
           hint="numerical ranks of W_E, W_pos (0 with shortformer) and every head's W_O, in that order"),
     Check("copy_head", _copy_inputs, canonical=ov_product, invariants=(_copies_the_right_dimensions,),
           shapes=(*SHAPES, PAPER),

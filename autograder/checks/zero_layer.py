@@ -52,7 +52,7 @@ def rows_are_distributions(inputs, log_probs):
 
 
 CHECKS = [
-    Check("bigram_counts", _counts_inputs, invariants=(counts_add_up,),
+    Check("bigram_counts", _counts_inputs, invariants=(counts_add_up,), counts=True,
           hint="pair each token with the one after it; rows are the current token, columns the next"),
     Check("bigram_log_probs", _log_prob_inputs, invariants=(rows_are_distributions,),
           hint="add α to every count, then normalise each row (over the next token)"),

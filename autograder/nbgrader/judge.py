@@ -111,7 +111,7 @@ class Judge:
             cases, wants, answers = (list(t) for t in zip(*picked))
             runner._judge(result, check, wants, cases, answers)
             if hidden and result.status == "failed":
-                failed = sum(runner._problem(check, w, c, r) is not None for c, w, r in picked)
+                failed = sum(runner.problem_of(check, w, c, r) is not None for c, w, r in picked)
                 result.messages = [
                     f"the hidden tests of {exercise} fail: {failed} of {len(picked)} cases with other "
                     "seeds and sizes (their inputs are not shown, so that they stay hidden)",

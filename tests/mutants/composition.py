@@ -68,7 +68,7 @@ MUTATIONS = {
                 "return composition_score(A1r, A2r, B1r, B2r).mean()",
                 "return composition_score(A1r, A2r, A1r, A2r).mean()",
             ),
-            "values are off",
+            "value is off",
         ),
         (
             "median instead of mean",
@@ -76,12 +76,12 @@ MUTATIONS = {
                 "return composition_score(A1r, A2r, B1r, B2r).mean()",
                 "return composition_score(A1r, A2r, B1r, B2r).median()",
             ),
-            "values are off",
+            "value is off",
         ),
         (
             "the generator not used",
             ("generator=g, dtype=torch.float64).to(A1)", "dtype=torch.float64).to(A1)"),
-            "values are off",
+            "value is off",
         ),
     ],
     "virtual_patterns": [

@@ -40,12 +40,12 @@ MUTATIONS = {
         (
             "induction one key too early",
             (SCORES, SCORES.replace("mean_at(period - 1, period + 1)", "mean_at(period, period + 1)")),
-            "item 2 of the returned tuple",
+            "the third item of the returned tuple",
         ),
         (
             "duplicate-token queries from the first repeat",
             (SCORES, SCORES.replace("mean_at(period, period + 1)", "mean_at(period, period)")),
-            "item 1 of the returned tuple",
+            "the second item of the returned tuple",
         ),
         (
             "averaged over heads instead of the batch",
@@ -63,7 +63,7 @@ MUTATIONS = {
                 "return loss[:, late].mean() - loss[:, early].mean()",
                 "return loss[:, early].mean() - loss[:, late].mean()",
             ),
-            "values are off",
+            "value is off",
         ),
         (
             "late window, not the late position",
@@ -71,7 +71,7 @@ MUTATIONS = {
                 "return loss[:, late].mean() - loss[:, early].mean()",
                 "return loss[:, early:late].mean() - loss[:, early].mean()",
             ),
-            "values are off",
+            "value is off",
         ),
     ],
 }
@@ -147,12 +147,12 @@ MUTATIONS |= {
         (
             "argmax over the column",
             ("hits = block.argmax(dim=-1) ==", "hits = block.argmax(dim=0) =="),
-            "values are off",
+            "value is off",
         ),
         (
             "every column, not only the tokens'",
             ("block = left[tokens] @ right[:, tokens]", "block = left[tokens] @ right"),
-            "values are off",
+            "value is off",
         ),
     ],
     "induction_head_weights": [

@@ -114,7 +114,7 @@ MUTATIONS = {
                 "found = torch.stack([a, b + start, ov_outputs[a, j]], dim=-1)",
                 "found = torch.stack([b + start, a, ov_outputs[a, j]], dim=-1)",
             ),
-            "item 0 of the returned tuple",
+            "the first item of the returned tuple",
         ),  # fmt: skip
         (
             "the best output of each source only",

@@ -92,7 +92,7 @@ MUTATIONS = {
         (
             "divided by the larger dimension",
             ("/ min(Q1.shape[1], Q2.shape[1])", "/ max(Q1.shape[1], Q2.shape[1])"),
-            "values are off",
+            "value is off",
         ),
         (
             "cosines not squared",

@@ -37,17 +37,17 @@ MUTATIONS = {
         (
             "softmax over the current token",
             ("table.log_softmax(dim=-1)", "table.log_softmax(dim=0)"),
-            "values are off",
+            "value is off",
         ),
         (
             "predicting the previous token",
             ("log_probs[tokens[:-1], tokens[1:]]", "log_probs[tokens[1:], tokens[:-1]]"),
-            "values are off",
+            "value is off",
         ),
         (
             "sum instead of mean",
             ("-log_probs[tokens[:-1], tokens[1:]].mean()", "-log_probs[tokens[:-1], tokens[1:]].sum()"),
-            "values are off",
+            "value is off",
         ),
     ],
 }
@@ -59,7 +59,7 @@ MUTATIONS |= {
                 "(unigram_ce - model_ce) / (unigram_ce - bigram_ce)",
                 "(unigram_ce - bigram_ce) / (unigram_ce - model_ce)",
             ),
-            "values are off",
+            "value is off",
         ),
         (
             "wrong sign",
@@ -67,7 +67,7 @@ MUTATIONS |= {
                 "(unigram_ce - model_ce) / (unigram_ce - bigram_ce)",
                 "(model_ce - unigram_ce) / (unigram_ce - bigram_ce)",
             ),
-            "values are off",
+            "value is off",
         ),
     ],
     "best_rank_k": [
