@@ -1,4 +1,4 @@
-# stub-sha256: 0fc2842561e36e2a1c815dce0d9c49efab9fb3271e14883af239398ee691ce35
+# stub-sha256: 8e14c95daefb3fb6afaec18b7f2af3cedbed4e375ba214aba31b0c821996994b
 # Generated from solutions/low_rank.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Low-rank circuits: W_QK and W_OV".
@@ -204,7 +204,7 @@ class FactoredMatrix:
 
         Returns (U, S, V), V and not Vᵀ, in TransformerLens's convention. The cost is
         O((ldim + rdim) · mdim² + mdim³): thin decompositions of the factors, then the
-        SVD of an mdim × mdim core. Never form A B or ask for full_matrices.
+        SVD of an mdim × mdim core. Never build A B, and never ask for full_matrices.
         """
         # YOUR CODE HERE
         raise NotImplementedError('low_rank.FactoredMatrix.svd: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-svd')

@@ -217,7 +217,7 @@ class FactoredMatrix:
 
         Returns (U, S, V), V and not Vᵀ, in TransformerLens's convention. The cost is
         O((ldim + rdim) · mdim² + mdim³): thin decompositions of the factors, then the
-        SVD of an mdim × mdim core. Never form A B or ask for full_matrices.
+        SVD of an mdim × mdim core. Never build A B, and never ask for full_matrices.
         """
         ### BEGIN SOLUTION
         Q_a, R_a = torch.linalg.qr(self.A)  # A = Q_a R_a

@@ -12,12 +12,15 @@ to produce any tensor larger than a chunk of rows, so building the whole matrix 
 
 import torch
 
-from autograder.framework import SHAPES, Check, Shape, randn
+from autograder.framework import SHAPES, Check, Shape, randn, too_large
 
 #: An inner dimension larger than ldim: QR and SVD factors are then ldim wide, and a
 #: product with a tensor folds A B rather than the tensor.
 WIDE = Shape("inner dimension above ldim", 10, d_model=3, d_head=5, d_vocab=4)
 FM_SHAPES = (*SHAPES, WIDE)
+#: A B of 4000 × 4000 needs 64 MB in float32, twice the case's budget; the factors, 100 kB.
+LARGE = too_large("ldim and rdim 4000", 11, d_model=4000, d_vocab=4000, d_head=3)
+_DENSE = "A B is 4000 × 4000 here: work with the factors, as the docstring says (never build A B)"
 
 
 # --- inputs ----------------------------------------------------------------------------
@@ -285,7 +288,8 @@ CHECKS = [
           "and M @ FactoredMatrix (a FactoredMatrix)"),
     Check("FactoredMatrix.__rmatmul__", _rmatmul_inputs, driver=drive_rmatmul, shapes=FM_SHAPES,
           hint="the grader checks, in this order, matrix @ M (a FactoredMatrix) and vector @ M (a tensor)"),
-    Check("FactoredMatrix.svd", _rectangular, driver=drive_svd, shapes=FM_SHAPES, canonical=svd_canonical,
+    Check("FactoredMatrix.svd", _rectangular, driver=drive_svd, shapes=(*FM_SHAPES, LARGE), canonical=svd_canonical,
+          never_build=_DENSE,
           invariants=(svd_reconstructs, orthonormal_columns, singular_values_descend),
           hint="QR of A and of Bᵀ, SVD of the small core R_a R_bᵀ, then U = Q_a U_c and V = Q_b V_c; "
           "return (U, S, V) with V, not Vᵀ"),

@@ -61,6 +61,12 @@ MUTATIONS = {
           "torch.linalg.svd(R_a @ R_b, full_matrices=False)"), "differs from A B"),
         ("U diag(S) Vᵀ not A B",
          (_SVD_RETURN, "return Q_a @ U_c, S.sqrt(), Q_b @ Vh_c.transpose(-1, -2)"), "differs from A B"),
+        ("dense SVD of A B",
+         ("Q_a, R_a = torch.linalg.qr(self.A)  # A = Q_a R_a",
+          "k = min(self.A.shape[-2], self.A.shape[-1], self.B.shape[-1])\n"
+          "        U, S, Vh = torch.linalg.svd(self.A @ self.B, full_matrices=False)\n"
+          "        return U[..., :k], S[..., :k], Vh[..., :k, :].transpose(-1, -2)\n"
+          "        Q_a, R_a = torch.linalg.qr(self.A)"), "never build A B"),
     ],
     "FactoredMatrix.eigenvalues": [
         ("eigenvalues of the big A B",
