@@ -2,9 +2,13 @@
 
 import torch
 
-from autograder.framework import SHAPES, Check, Shape, randn
+from autograder.framework import SHAPES, Check, Shape, randn, too_large
 
 _ZOO = Shape("the zoo's attn-only-2l", 9, zoo="attn-only-2l")
+#: Cases too large for the exercises' forbidden products: a 4000 × 4000 matrix needs 64 MB
+#: in float32, twice what the case may allocate; the factors take a few hundred kB.
+_LARGE_N = too_large("n 4000", 11, d_model=4000, d_head=3)
+_LARGE_VOCAB = too_large("d_vocab 4000", 12, d_vocab=4000)
 
 
 def _factors(s: Shape, g: torch.Generator) -> dict:
@@ -42,7 +46,9 @@ def _weights(*names: str):
 
 
 def _diagonal(s: Shape, g: torch.Generator) -> dict:
-    return dict(_weights("W_E", "W_V", "W_O", "W_U")(s, g), k=1 + s.seed % 3, chunk=4)
+    """Chunks of 4 rows, or of 100 in a large vocabulary (40 chunks rather than 1000)."""
+    chunk = 4 if s.d_vocab < 400 else 100
+    return dict(_weights("W_E", "W_V", "W_O", "W_U")(s, g), k=1 + s.seed % 3, chunk=chunk)
 
 
 def sorted_parts(eigenvalues):
@@ -103,12 +109,17 @@ def largest_modulus_is_one(inputs, spectra):
     )
 
 
+_FRAGILE = (
+    "If you took the eigenvalues of the n × n A B: in float32 its n − r zero eigenvalues come out as "
+    "rounding noise of about 1e-7 × |λ_max| each, and Σ|λ| adds up all n − r of them. Take the r "
+    "eigenvalues of the small B A, which has no zero eigenvalues to spoil"
+)
 _SORTED = "the grader sorts the real parts and, apart, the imaginary parts, so their order does not matter"
 
 CHECKS = [
     Check("factored_eigenvalues", _factors, canonical=sorted_parts, invariants=(eigenvalues_sum_to_the_trace,),
           hint=f"torch.linalg.eigvals of the small matrix B @ A, r complex values per matrix ({_SORTED})"),
-    Check("copying_score", _factors, invariants=(between_minus_one_and_one,),
+    Check("copying_score", _factors, invariants=(between_minus_one_and_one,), fragile=_FRAGILE,
           hint="the real part of the sum of the eigenvalues of B @ A over the sum of their moduli"),
     Check("ov_copying_scores", _weights("W_E", "W_V", "W_O", "W_U"), invariants=(between_minus_one_and_one,),
           shapes=(*SHAPES, _ZOO),
@@ -116,10 +127,13 @@ CHECKS = [
     Check("qk_same_token_scores", _weights("W_E", "W_Q", "W_K"), invariants=(between_minus_one_and_one,),
           shapes=(*SHAPES, _ZOO),
           hint="the eigenvalues of W_Kᵀ @ W_Eᵀ @ W_E @ W_Q for every layer and head, then Re(Σλ) / Σ|λ|"),
-    Check("diagonal_share", _diagonal, invariants=(a_multiple_of_one_over_d_vocab,),
+    Check("diagonal_share", _diagonal, invariants=(a_multiple_of_one_over_d_vocab,), shapes=(*SHAPES, _LARGE_VOCAB),
+          never_build="the full OV circuit is 4000 × 4000 here: compute its rows `chunk` at a time "
+          "(never build the d_vocab × d_vocab circuit)",
           hint="for the rows of a chunk, W_E[rows] @ W_V @ W_O @ W_U, test whether each row's own token id is "
           "among its top k; divide the count by d_vocab"),
-    Check("factored_trace", _factors, invariants=(trace_is_the_sum_of_the_eigenvalues,),
+    Check("factored_trace", _factors, invariants=(trace_is_the_sum_of_the_eigenvalues,), shapes=(*SHAPES, _LARGE_N),
+          never_build="A B is 4000 × 4000 here: sum A[i, j] B[j, i] from the factors (never build A B)",
           hint="sum A[..., i, j] * B[..., j, i] over i and j: (A * B.mT).sum over the last two axes"),
     Check("normalised_ov_spectra", _weights("W_E", "W_V", "W_O", "W_U"), canonical=sorted_parts,
           invariants=(largest_modulus_is_one,), shapes=(*SHAPES, _ZOO),
