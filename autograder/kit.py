@@ -8,6 +8,7 @@ copy of the site without the solutions, to open from the disk.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -36,11 +37,11 @@ solutions: `course serve` and `course site` build the site in a checkout of the 
 ## Set up
 
 ```bash
-python3 -m venv .venv && .venv/bin/pip install torch -e .
+python3 -m venv .venv && .venv/bin/pip install {torch} -e .
 ```
 
-(`pip install torch --index-url https://download.pytorch.org/whl/cpu` first gives the smaller
-CPU build of torch.)
+The same torch as the full course's README pins; `.venv/bin/pip install torch` instead takes
+whatever build your platform's default index offers.
 
 ## Do the exercises
 
@@ -51,7 +52,12 @@ the bodies with your answers and grade them:
 course check                              # every chapter
 course check residual_stream              # one chapter
 course check residual_stream head_results # one exercise
+pytest autograder                         # the same grading, as pytest tests
 ```
+
+Your answers in `exercises/` are yours: no command here overwrites them. This copy has no
+reference solutions, so `course exercises build` and `--impl solutions` are for the full
+course only.
 """
 
 OFFLINE = """
@@ -65,6 +71,13 @@ def project_root() -> Path:
     if not (root / "pyproject.toml").exists() or not (root / "solutions").is_dir():
         raise CourseError("`course kit` runs from a development checkout of the course (with solutions/)")
     return root
+
+
+def torch_pin(root: Path) -> str:
+    """The torch requirement of the course's README quick start (``torch==2.13.0``), so the
+    kit installs what the course was tested with; a bare ``torch`` where it pins none."""
+    found = re.search(r"pip install (torch==[\w.+]+)", (root / "README.md").read_text())
+    return found.group(1) if found else "torch"
 
 
 def make_kit(dest: Path, site: bool = False) -> list[str]:
@@ -87,7 +100,8 @@ def make_kit(dest: Path, site: bool = False) -> list[str]:
         else:
             continue
         copied.append(name)
-    (dest / "README.md").write_text(README.format(hosted=hosted_url(), offline=OFFLINE if site else ""))
+    readme = README.format(hosted=hosted_url(), offline=OFFLINE if site else "", torch=torch_pin(root))
+    (dest / "README.md").write_text(readme)
     copied.append("README.md")
     if site:
         offline_copy(dest / SITE, COURSE_HIDE_SOLUTIONS="1")

@@ -21,6 +21,11 @@ def module_file(package: str, slug: str) -> Path:
     """``solutions/<slug>.py`` or ``exercises/<slug>.py`` of a known chapter."""
     chapter(slug)  # a clear error for an unknown chapter
     root = package_dir(package)
+    if root is None and package == "solutions":
+        raise CourseError(
+            "this copy of the course has no reference solutions (a learner's kit): "
+            "grade your own answers with `course check`"
+        )
     if root is None:
         raise CourseError(f"the {package!r} package is not installed with the course")
     return root / f"{slug}.py"

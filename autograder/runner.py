@@ -449,8 +449,28 @@ def _out_of_memory(check, error) -> str:
 def grade(
     slugs: list[str], impl: str = "exercises", only: list[str] | None = None, **kw
 ) -> list[ChapterResult]:
+    """Grade each chapter in ``slugs`` with one warm worker. A chapter whose grading
+    breaks (a bug of the grader's: the learner's answers cannot cause one) fails alone,
+    with the error, and the others are still graded."""
     slot = WorkerSlot()
+    results = []
     try:
-        return [grade_chapter(s, impl, only, slot=slot, **kw) for s in slugs]
+        for slug in slugs:
+            try:
+                results.append(grade_chapter(slug, impl, only, slot=slot, **kw))
+            except CourseError:
+                raise
+            except Exception as e:
+                slot.close()
+                results.append(_broken(slug, impl, only, f"grading this chapter failed: {type(e).__name__}: {e}"))
     finally:
         slot.close()
+    return results
+
+
+def _broken(slug: str, impl: str, only: list[str] | None, error: str) -> ChapterResult:
+    checks = importlib.import_module(f"autograder.checks.{slug}").CHECKS
+    worth = snapshots.points(slug, snapshots.preferred(slug))
+    names = [c.exercise for c in checks if not only or c.exercise in only]
+    exercises = [ExerciseResult(slug, n, "failed", 0, worth.get(n, 0), [error]) for n in names]
+    return ChapterResult(slug, str(module_file(impl, slug)), exercises, devices(), error)

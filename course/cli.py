@@ -135,10 +135,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from autograder import report, runner
     from course.chapters import CHAPTERS, chapter
 
-    if args.chapter:
-        chapter(args.chapter)
-    slugs = [args.chapter] if args.chapter else list(CHAPTERS)
-    results = runner.grade(slugs, args.impl, [args.exercise] if args.exercise else None)
+    try:
+        if args.chapter:
+            chapter(args.chapter)
+        slugs = [args.chapter] if args.chapter else list(CHAPTERS)
+        results = runner.grade(slugs, args.impl, [args.exercise] if args.exercise else None)
+    except Exception as e:  # --json promises JSON on stdout, whatever happens
+        if not args.json:
+            raise
+        error = str(e) if isinstance(e, CourseError) else f"{type(e).__name__}: {e}"
+        print(json.dumps({"error": error}))
+        print(f"course: error: {error}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2))
     else:
@@ -154,6 +162,12 @@ def _cmd_exercises_build(args: argparse.Namespace) -> int:
 
     for slug in args.chapters:
         chapter(slug)
+    if not snapshots.have_solutions():
+        raise CourseError(
+            "this copy of the course is a learner's kit: it has no solutions/ to build the stubs and "
+            "snapshots from, so there is nothing to build. Your exercises/*.py are yours to edit, and "
+            "`course check` grades them against the stored snapshots"
+        )
     kept = []
     for slug in args.chapters or list(CHAPTERS):
         try:

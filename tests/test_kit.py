@@ -2,6 +2,7 @@
 fresh virtual environment."""
 
 import importlib
+import re
 import subprocess
 import sys
 import tomllib
@@ -81,6 +82,20 @@ def test_a_kit_installs_in_a_fresh_venv_and_grades_without_solutions(tmp_path, u
     done = check()
     assert done.returncode == 0 and "8 of 8 exercises passed" in done.stdout, done.stdout + done.stderr
 
+    # The kit's own commands: pytest grades it, and a rebuild says there is nothing to build from.
+    tests = subprocess.run(
+        [str(venv / "bin" / "pytest"), "-q", "-p", "no:cacheprovider", "autograder", "-k", "residual_stream"],
+        capture_output=True, text=True, env=user_env, cwd=kit,
+    )  # fmt: skip
+    assert tests.returncode == 0 and "8 passed" in tests.stdout, tests.stdout + tests.stderr
+    build = subprocess.run([course, "exercises", "build"], capture_output=True, text=True, env=user_env, cwd=kit)
+    assert build.returncode == 1 and "learner's kit" in build.stderr, build.stdout + build.stderr
+    assert "Traceback" not in build.stderr and (kit / "exercises" / "residual_stream.py").read_text() == answer
+    reference = subprocess.run(
+        [course, "check", "--impl", "solutions"], capture_output=True, text=True, env=user_env, cwd=kit
+    )
+    assert reference.returncode == 1 and "no reference solutions" in reference.stderr, reference.stderr
+
 
 def test_a_kit_carries_no_site_sources_and_says_where_to_read_the_course(tmp_path, monkeypatch):
     from autograder.kit import make_kit
@@ -93,6 +108,8 @@ def test_a_kit_carries_no_site_sources_and_says_where_to_read_the_course(tmp_pat
     assert not (kit / "solutions").exists() and (kit / "exercises" / "residual_stream.py").is_file()
     readme = (kit / "README.md").read_text()
     assert f"<{HOSTED}>" in readme and "course check residual_stream" in readme
+    pinned = re.search(r"pip install (torch==\S+)", (ROOT / "README.md").read_text()).group(1)
+    assert f"pip install {pinned} -e ." in readme and "download.pytorch.org" not in readme
     assert "site/index.html" not in readme, "no --site: the README must not promise a local copy"
 
     # The kit's own `course serve` and `course site` say where the site is instead.
