@@ -134,3 +134,14 @@ def test_a_lying_tensor_crosses_as_its_plain_values():
     value, meta = to_wire(torch.ones(3).as_subclass(LyingTensor))
     assert type(value) is torch.Tensor and meta == {"kind": "tensor", "device": "cpu"}
     assert torch.equal(value, torch.ones(3))
+
+
+def test_edge_case_names_describe_the_exercise():
+    """"one head" names a case only where the exercise's inputs have heads."""
+
+    def names(exercise):
+        check = next(c for _, c in EXERCISES if c.exercise == exercise)
+        return {c.label.split("'")[1] for c in framework.cases(check, ["cpu"], hidden=False)}
+
+    assert "one head" in names("attention_pattern") and "d_head 1" in names("attention_pattern")
+    assert not {"one head", "d_head 1", "one layer"} & names("bigram_log_probs")
