@@ -145,3 +145,15 @@ def test_edge_case_names_describe_the_exercise():
 
     assert "one head" in names("attention_pattern") and "d_head 1" in names("attention_pattern")
     assert not {"one head", "d_head 1", "one layer"} & names("bigram_log_probs")
+
+
+def test_judging_has_its_own_time_and_memory_limits():
+    import time
+
+    with pytest.raises(runner.JudgingLimit, match="took over"):
+        with runner.judging_limits(0.2, 1 << 30):
+            time.sleep(2)
+    with pytest.raises((MemoryError, RuntimeError), match="memory"):
+        with runner.judging_limits(60, 64 << 20):
+            torch.empty(1 << 30, dtype=torch.uint8).fill_(1)
+    torch.empty(1 << 30, dtype=torch.uint8).fill_(1)  # and the limits are gone afterwards
