@@ -32,6 +32,8 @@ from course.chapters import chapter
 from course.errors import CourseError
 from course.exercise import anchor
 
+#: Where the grader's own packages are: the worker starts there, not in the learner's folder.
+_PACKAGES = Path(__file__).resolve().parents[1]
 #: Seconds one exercise may take across all its cases, and bytes of memory a worker
 #: may allocate. Generous for correct code, small enough to stop runaway code.
 TIME_LIMIT = float(os.environ.get("COURSE_CHECK_TIME_LIMIT", 30))
@@ -72,16 +74,22 @@ class WorkerDied(Exception):
 class Worker:
     """A learner process; see ``autograder.worker``."""
 
-    def __init__(self, module_path: Path, block_solutions: bool, time_limit: float, memory: int):
-        self.time_limit = time_limit
+    def __init__(
+        self, module_path: Path, block_solutions: bool, time_limit: float, memory: int, sandbox=None
+    ):
+        self.time_limit, self.sandbox = time_limit, sandbox
         ours, theirs = socket.socketpair()
+        command = [sys.executable, "-m", "autograder.worker", str(theirs.fileno()), str(module_path),
+                   str(memory), "1" if block_solutions else "0"]  # fmt: skip
+        if sandbox is not None:
+            command = sandbox.wrap(command, Path(module_path).parent)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.worker", str(theirs.fileno()), str(module_path),
-             str(memory), "1" if block_solutions else "0"],
+            command,
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=sys.stderr,  # the learner's prints must not mix with --json output
-        )  # fmt: skip
+            cwd=_PACKAGES,  # a folder of the learner's cannot shadow the grader's modules
+        )
         theirs.close()
         self.conn = Connection(ours.detach())
         self.path, self.block_solutions = Path(module_path), block_solutions
@@ -166,18 +174,25 @@ def _load_reply(reply) -> dict:
 
 class WorkerSlot:
     """At most one warm worker, reused from chapter to chapter of the same learner:
-    starting one costs over a second, loading another module into it almost nothing."""
+    starting one costs over a second, loading another module into it almost nothing.
+    With a ``sandbox`` (``autograder.sandbox``), the worker runs inside it, and sees
+    only its module's folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, sandbox=None) -> None:
         self.worker: Worker | None = None
+        self.sandbox = sandbox
 
     def get(self, path: Path, block_solutions: bool, time_limit: float, memory: int) -> Worker:
         w = self.worker
-        if w is not None and (w.block_solutions != block_solutions or w.time_limit != time_limit):
+        if w is not None and (
+            w.block_solutions != block_solutions
+            or w.time_limit != time_limit
+            or (self.sandbox is not None and w.path.parent != Path(path).parent)
+        ):
             self.close()
             w = None
         if w is None:
-            self.worker = Worker(path, block_solutions, time_limit, memory)
+            self.worker = Worker(path, block_solutions, time_limit, memory, self.sandbox)
         elif w.path != Path(path):
             w.reload(path)
         return self.worker

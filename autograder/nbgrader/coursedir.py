@@ -37,6 +37,22 @@ c.Exchange.root = {exchange}
 CELL_TIMEOUT = {timeout}
 c.Execute.timeout = CELL_TIMEOUT
 os.environ["COURSE_CHECK_TIME_LIMIT"] = str(max(1, CELL_TIMEOUT // 2))
+
+# `nbgrader autograde` runs none of the student's notebook: GradeOutsideKernel, in place of
+# nbgrader's Execute, reads the submitted file, grades its definitions in a bubblewrap sandbox
+# and writes each test cell's output itself, so no cell of the student's can decide a verdict.
+# Without bubblewrap it refuses to grade (see the instructor guide).
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, ClearMetadataPreprocessor, IgnorePattern, LimitOutput,
+    SaveAutoGrades,
+)
+from autograder.nbgrader.autograde import GradeOutsideKernel  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    GradeOutsideKernel, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata,
+]
+c.GradeOutsideKernel.time_limit = max(1, CELL_TIMEOUT // 2)
 '''
 
 _STUDENTS_TEXT = "id,first_name,last_name,email\njdoe,Jane,Doe,jdoe@example.org\n"

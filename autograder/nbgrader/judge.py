@@ -46,11 +46,15 @@ class Judge:
     result, so that a cell's hidden test costs nothing more."""
 
     def __init__(
-        self, directory: Path, time_limit: float = runner.TIME_LIMIT, memory: int = runner.MEMORY_LIMIT
+        self,
+        directory: Path,
+        time_limit: float = runner.TIME_LIMIT,
+        memory: int = runner.MEMORY_LIMIT,
+        sandbox=None,
     ):
         self.directory = Path(directory)
         self.time_limit, self.memory = time_limit, memory
-        self.slot = runner.WorkerSlot()
+        self.slot = runner.WorkerSlot(sandbox)
         self.results: dict[tuple[str, str, str], dict[bool, runner.ExerciseResult]] = {}
 
     def module_path(self, slug: str, source: str) -> Path:

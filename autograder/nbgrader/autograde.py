@@ -1,0 +1,125 @@
+"""nbgrader's autograde step without running the student's notebook: the verdict is
+decided here, in the instructor's process, never where the student's code runs.
+
+``GradeOutsideKernel`` takes the place of nbgrader's ``Execute`` preprocessor (the
+course folder's ``nbgrader_config.py`` sets it; see ``coursedir``). It reads the
+submitted notebook as a file: the definitions of its code cells (imports, functions,
+classes, constants; see ``definitions``) make the module that is graded, and each test
+cell, whose source nbgrader has already restored from the gradebook, names the
+exercise it grades. The judge (``judge.Judge``) runs that module in a worker inside a
+bubblewrap sandbox that cannot see the solutions, the references, the course folder
+or other students, and this process writes each test cell's output: a line on success,
+an error with the grader's reasons on failure, which nbgrader scores as 0. Whatever a
+cell of the student's does, it never runs in a kernel whose outputs nbgrader reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Float
+
+from autograder import runner
+from autograder.nbgrader import definitions
+from autograder.nbgrader.judge import Judge
+from autograder.sandbox import Sandbox, available, unavailable_message
+from course.errors import CourseError
+
+
+def _grading(cell) -> dict:
+    return cell.metadata.get("nbgrader", {}) if cell.cell_type == "code" else {}
+
+
+def _is_test(cell) -> bool:
+    meta = _grading(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def exercise_of(source: str) -> tuple[str, str, bool] | None:
+    """(chapter, exercise, has hidden tests) from a test cell's ``check(...)`` calls."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    calls = [
+        n for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "check"
+        and len(n.args) >= 2 and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in n.args[:2])
+    ]  # fmt: skip
+    if not calls:
+        return None
+    hidden = any(k.arg == "hidden" and isinstance(k.value, ast.Constant) and k.value.value for c in calls for k in c.keywords)
+    return calls[0].args[0].value, calls[0].args[1].value, hidden
+
+
+class GradeOutsideKernel(NbGraderPreprocessor):
+    """Grades the test cells of a submission from its file, in a sandbox."""
+
+    time_limit = Float(runner.TIME_LIMIT, help="Seconds one exercise's cases may take").tag(config=True)
+    allow_unsandboxed = Bool(
+        False,
+        help="Grade without bubblewrap, letting each submission's code read and write what the "
+        "grading user can. Only for a machine that holds nothing a student must not see.",
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        sandbox = Sandbox(hidden=tuple(self._private_folders()))
+        if not available():
+            if not self.allow_unsandboxed:
+                raise CourseError(
+                    unavailable_message(sandbox) + ". To grade anyway, exposed as that says, pass "
+                    "--GradeOutsideKernel.allow_unsandboxed=True"
+                )
+            self.log.warning("grading WITHOUT a sandbox: %s", unavailable_message(sandbox))
+            sandbox = None
+        cells = [(f"cell {i + 1}", c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code" and not _is_test(c)]
+        module = definitions.from_cells(cells)
+        with tempfile.TemporaryDirectory(prefix="course-autograde-") as tmp:
+            judge = Judge(Path(tmp), time_limit=self.time_limit, sandbox=sandbox)
+            try:
+                for cell in nb.cells:
+                    if _is_test(cell):
+                        cell.outputs = self._outputs(judge, module, cell)
+            finally:
+                judge.close()
+        return nb, resources
+
+    def _private_folders(self) -> list[Path]:
+        """The course folder (gradebook, source, submissions, feedback) and the exchange."""
+        config = self.config
+        folders = [Path.cwd()]
+        for section, key in (("CourseDirectory", "root"), ("Exchange", "root")):
+            value = config.get(section, {}).get(key)
+            if isinstance(value, str) and value:
+                folders.append(Path(value))
+        return folders
+
+    def _outputs(self, judge: Judge, module: definitions.Module, cell) -> list:
+        target = exercise_of(cell.source)
+        if target is None:
+            return [_error("a test cell without a check(...) call: it cannot be graded")]
+        slug, exercise, hidden = target
+        name = exercise.split(".")[0]
+        if not module.defines(name):
+            return [_error(f"{exercise} fails: the notebook defines no `{name}` at the top level of a cell")]
+        try:
+            results = [judge.grade(slug, exercise, module.source, h) for h in ((False, True) if hidden else (False,))]
+        except CourseError as e:
+            return [_error(str(e))]
+        where = judge.module_path(slug, module.source).name
+        for result in results:
+            if result.status == "not attempted":
+                return [_error(f"{exercise} is not attempted yet", "NotImplementedError")]
+            if result.status != "passed":
+                lines = [module.where(m, where) for m in result.messages]
+                return [_error(f"{exercise} fails:\n" + "\n".join(f"  {m}" for m in lines))]
+        text = f"✓ {exercise} passes the tests{' and the hidden tests' if hidden else ''}\n"
+        return [nbformat.v4.new_output("stream", name="stdout", text=text)]
+
+
+def _error(message: str, ename: str = "AssertionError"):
+    return nbformat.v4.new_output("error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
