@@ -1,4 +1,4 @@
-# stub-sha256: 8e14c95daefb3fb6afaec18b7f2af3cedbed4e375ba214aba31b0c821996994b
+# stub-sha256: 1b0252bba7e39c529368749746771947620d9a5efe3d93f4264dd9f0bd5b78dd
 # Generated from solutions/low_rank.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Low-rank circuits: W_QK and W_OV".
@@ -105,7 +105,7 @@ class FactoredMatrix:
     @exercise(difficulty=1, importance=3, minutes=3)
     def AB(self) -> Float[Tensor, "... ldim rdim"]:
         """The matrix itself, M = A B, ldim × rdim. Fine for a d_model × d_model W_QK;
-        never call it on a d_vocab × d_vocab circuit."""
+        avoid calling it on a d_vocab × d_vocab circuit."""
         # YOUR CODE HERE
         raise NotImplementedError('low_rank.FactoredMatrix.AB: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-AB')
 
@@ -146,7 +146,7 @@ class FactoredMatrix:
         minutes=20,
         hints=(
             "Another FactoredMatrix: (A B)(C D) = ((A B) C) D, two products with tensors. "
-            "A vector v: A (B v), which never builds A B.",
+            "A vector v: A (B v); never build A B.",
             "A matrix X [rdim, n]: keep A and fold X into B (A, B X) when rdim > mdim, else "
             "(A B, X); either way the new inner dimension is the smaller one.",
         ),
@@ -159,7 +159,8 @@ class FactoredMatrix:
 
         A matrix or a FactoredMatrix gives a FactoredMatrix whose inner dimension is the
         smallest one met on the way, so that a chain such as W_E W_QK W_Eᵀ stays as thin
-        as its thinnest factor. A vector (1-D) gives a tensor [..., ldim].
+        as its thinnest factor. A vector (1-D) gives a tensor [..., ldim]. Never build
+        A B where rdim is larger than mdim: fold the operand into B instead.
         """
         # YOUR CODE HERE
         raise NotImplementedError('low_rank.FactoredMatrix.__matmul__: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-__matmul__')
@@ -239,7 +240,7 @@ class FactoredMatrix:
     )
     def norm(self) -> Float[Tensor, "..."]:
         """The Frobenius norm of A B, ‖A B‖_F = sqrt(Σ_ij (A B)_ij²) = sqrt(Σ S²), from
-        mdim × mdim products only."""
+        mdim × mdim products only: never build A B."""
         # YOUR CODE HERE
         raise NotImplementedError('low_rank.FactoredMatrix.norm: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-norm')
 
@@ -333,8 +334,8 @@ def top_k_entries(
     (values, rows, cols) with values[i] = (A B)[rows[i], cols[i]].
 
     Compute A B chunk_size rows at a time and keep only the best k so far, so that memory
-    stays at O(chunk_size · rdim + k) however large ldim is: a full circuit of a real
-    vocabulary, 50,257², would take 10 GB in float32.
+    stays at O(chunk_size · rdim + k) however large ldim is: never build the whole of
+    A B, which for a full circuit of a real vocabulary, 50,257², would take 10 GB in float32.
     """
     # YOUR CODE HERE
     raise NotImplementedError('low_rank.top_k_entries: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#top_k_entries')

@@ -8,6 +8,9 @@ dimension larger than ldim. Products of tensors with a FactoredMatrix must come 
 factored through the smallest inner dimension met (TransformerLens's rule), which the
 drivers check with a message of their own. ``top_k_entries`` runs on factors that refuse
 to produce any tensor larger than a chunk of rows, so building the whole matrix fails.
+
+The exercises whose docstrings say never to build A B also run on ``LARGE``, where A B
+is 4000 × 4000 and the case may allocate far less than that.
 """
 
 import torch
@@ -19,8 +22,13 @@ from autograder.framework import SHAPES, Check, Shape, randn, too_large
 WIDE = Shape("inner dimension above ldim", 10, d_model=3, d_head=5, d_vocab=4)
 FM_SHAPES = (*SHAPES, WIDE)
 #: A B of 4000 × 4000 needs 64 MB in float32, twice the case's budget; the factors, 100 kB.
-LARGE = too_large("ldim and rdim 4000", 11, d_model=4000, d_vocab=4000, d_head=3)
+#: One position keeps the products with tensors thin, so the stored references stay small.
+LARGE = too_large("ldim and rdim 4000", 11, d_model=4000, d_vocab=4000, d_head=3, pos=1)
 _DENSE = "A B is 4000 × 4000 here: work with the factors, as the docstring says (never build A B)"
+_DENSE_TOP_K = (
+    "A B is 4000 × 4003 here: compute it chunk_size rows at a time and keep only the best k "
+    "(never build the whole of A B)"
+)
 
 
 # --- inputs ----------------------------------------------------------------------------
@@ -93,7 +101,8 @@ def _rank_inputs(s: Shape, g: torch.Generator) -> dict:
 
 
 def _top_k_inputs(s: Shape, g: torch.Generator) -> dict:
-    chunk = 100 if s.pos == 1 else 1 + s.seed % 4  # one case where a chunk holds every row
+    # One case where a chunk holds every row (or, in LARGE, a hundred of its 4000).
+    chunk = 100 if s.pos == 1 else 1 + s.seed % 4
     return dict(
         A=randn(g, s.d_vocab, s.d_head),
         B=randn(g, s.d_head, s.d_vocab + 3),
@@ -283,7 +292,8 @@ CHECKS = [
           hint="B @ A: mdim × mdim"),
     Check("FactoredMatrix.T", _rectangular, driver=drive_T, shapes=FM_SHAPES,
           hint="FactoredMatrix(Bᵀ, Aᵀ), transposing the last two axes of each factor"),
-    Check("FactoredMatrix.__matmul__", _matmul_inputs, driver=drive_matmul, shapes=FM_SHAPES,
+    Check("FactoredMatrix.__matmul__", _matmul_inputs, driver=drive_matmul, shapes=(*FM_SHAPES, LARGE),
+          never_build=_DENSE,
           hint="the grader checks, in this order, M @ matrix (a FactoredMatrix), M @ vector (a tensor) "
           "and M @ FactoredMatrix (a FactoredMatrix)"),
     Check("FactoredMatrix.__rmatmul__", _rmatmul_inputs, driver=drive_rmatmul, shapes=FM_SHAPES,
@@ -296,7 +306,8 @@ CHECKS = [
     Check("FactoredMatrix.eigenvalues", _square, driver=drive_eigenvalues, shapes=FM_SHAPES,
           canonical=eigenvalue_canonical, invariants=(eigenvalues_sum_to_trace,),
           hint="torch.linalg.eig of the small B A, as a complex tensor of mdim values"),
-    Check("FactoredMatrix.norm", _rectangular, driver=drive_norm, shapes=FM_SHAPES,
+    Check("FactoredMatrix.norm", _rectangular, driver=drive_norm, shapes=(*FM_SHAPES, LARGE),
+          never_build=_DENSE,
           hint="sqrt of the sum over entries of (Aᵀ A) * (B Bᵀ), one number per leading index"),
     Check("full_qk_circuit", _circuit_inputs, driver=drive_full_qk,
           hint="W_E @ FactoredMatrix(W_Q, W_Kᵀ) @ W_Eᵀ: queries on the left, keys on the right"),
@@ -304,7 +315,8 @@ CHECKS = [
           hint="W_E @ FactoredMatrix(W_V, W_O) @ W_U: the token attended to on the left, the logits on the right"),
     Check("numerical_rank", _rank_inputs, invariants=(rank_in_range,), counts=True,
           hint="count the singular values above rtol times the largest singular value of the same matrix"),
-    Check("top_k_entries", _top_k_inputs, driver=drive_top_k,
+    Check("top_k_entries", _top_k_inputs, driver=drive_top_k, shapes=(*SHAPES, LARGE),
+          never_build=_DENSE_TOP_K,
           hint="for each chunk of rows, A[rows] @ B, its top k, merged with the best k so far; "
           "flat index row · rdim + col"),
 ]  # fmt: skip

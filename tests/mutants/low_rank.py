@@ -42,6 +42,7 @@ MUTATIONS = {
         ("a FactoredMatrix times a FactoredMatrix made dense",
          ("return (self @ other.A) @ other.B", "return self.AB @ other.AB"), "must return a FactoredMatrix"),
         ("a vector as a matrix", (_MATMUL_VECTOR, "return self.A @ (self.B @ other)"), "RuntimeError"),
+        ("a vector times the dense A B", (_MATMUL_VECTOR, "return self.AB @ other"), "never build A B"),
     ],
     "FactoredMatrix.__rmatmul__": [
         ("always multiplied out",
@@ -81,6 +82,7 @@ MUTATIONS = {
         ("no square root", (_NORM, "return (gram_A * gram_B).sum((-2, -1)).clamp(min=0)"), "values are off"),
         ("the factors' norms multiplied",
          (_NORM, "return torch.linalg.matrix_norm(self.A) * torch.linalg.matrix_norm(self.B)"), "values are off"),
+        ("the norm of the dense A B", (_NORM, "return torch.linalg.matrix_norm(self.A @ self.B)"), "never build A B"),
     ],
     "full_qk_circuit": [
         ("keys on the left",
@@ -101,6 +103,12 @@ MUTATIONS = {
     "top_k_entries": [
         ("the whole matrix built",
          (_BLOCK, "block = (M.A @ M.B)[start : start + chunk_size]"), "was built"),
+        ("the whole matrix built from plain tensors, past the size guard",
+         ("    values = M.A.new_empty(0)\n",
+          "    A, B = M.A.as_subclass(torch.Tensor), M.B.as_subclass(torch.Tensor)\n"
+          "    top = (A @ B).flatten().topk(k)\n"
+          "    return top.values, top.indices // M.rdim, top.indices % M.rdim\n"
+          "    values = M.A.new_empty(0)\n"), "never build the whole of A B"),
         ("row offset forgotten", ("rows = start + top.indices", "rows = top.indices"), "values are off"),
         ("divided by the wrong width",
          ("return values, flat // M.rdim, flat % M.rdim", "return values, flat // M.ldim, flat % M.ldim"),
