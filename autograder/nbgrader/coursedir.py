@@ -42,15 +42,14 @@ os.environ["COURSE_CHECK_TIME_LIMIT"] = str(max(1, CELL_TIMEOUT // 2))
 # nbgrader's Execute, reads the submitted file, grades its definitions in a bubblewrap sandbox
 # and writes each test cell's output itself, so no cell of the student's can decide a verdict.
 # Without bubblewrap it refuses to grade (see the instructor guide).
-from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, ClearMetadataPreprocessor, IgnorePattern, LimitOutput,
-    SaveAutoGrades,
-)
+from nbgrader.converters.autograde import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+
 from autograder.nbgrader.autograde import GradeOutsideKernel  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [
-    GradeOutsideKernel, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-    AssignLatePenalties, CheckCellMetadata,
+    GradeOutsideKernel if step is Execute else step
+    for step in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
 c.GradeOutsideKernel.time_limit = max(1, CELL_TIMEOUT // 2)
 '''
