@@ -1,4 +1,4 @@
-# stub-sha256: eb50526c84b47d4fc9e4798ed7e977011b0a68c9fcc0d55090ef238f514ea2db
+# stub-sha256: 512f68f3f49a9e9a1a889969f8f3af3aa70d1fb2084ab796ec42bfd13b36c745
 # Generated from solutions/eigenvalues.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Eigenvalue analysis: copying".
@@ -60,7 +60,9 @@ def copying_score(A: Float[Tensor, "... n r"], B: Float[Tensor, "... r n"]) -> F
 
     between −1 and 1. +1 when every eigenvalue is positive (the matrix maps every
     direction onto itself), −1 when every one is negative, and near 0 when they are
-    complex or cancel. Zero eigenvalues count for nothing, so B A's eigenvalues suffice.
+    complex or cancel. Zero eigenvalues count for nothing, so B A's eigenvalues suffice;
+    they are also the safe ones: in float32 the n − r zero eigenvalues of the n × n A B
+    come out as rounding noise, which adds up in Σ |λ|.
     """
     # YOUR CODE HERE
     raise NotImplementedError('eigenvalues.copying_score: not attempted yet. See the docs: Eigenvalue analysis: copying, https://course-circuits.github.io/course-circuits/eigenvalues/#copying_score')
@@ -140,7 +142,8 @@ def diagonal_share(
 
     that is, when the head attends to t, t is among the k tokens it raises most. By
     chance the share would be k / d_vocab. Rows are computed ``chunk`` at a time for all
-    heads at once, so memory grows with chunk · d_vocab, not d_vocab².
+    heads at once, so memory grows with chunk · d_vocab, not d_vocab²: never build the
+    d_vocab × d_vocab circuit.
     """
     # YOUR CODE HERE
     raise NotImplementedError('eigenvalues.diagonal_share: not attempted yet. See the docs: Eigenvalue analysis: copying, https://course-circuits.github.io/course-circuits/eigenvalues/#diagonal_share')
@@ -153,7 +156,7 @@ def diagonal_share(
     hints=("trace(A B) = Σ_i Σ_j A[i, j] B[j, i]: an elementwise product and a sum.",),
 )
 def factored_trace(A: Float[Tensor, "... n r"], B: Float[Tensor, "... r n"]) -> Float[Tensor, "..."]:
-    """The trace of A B without forming it, batched over the leading dimensions:
+    """The trace of A B from its factors, batched over the leading dimensions (never build A B):
 
     trace(A B) = trace(B A) = Σ_{i, j} A[i, j] B[j, i],
 

@@ -1,4 +1,4 @@
-# stub-sha256: 4c798683a6da77455dd6227b228ed8a49eea990b250fbec00d6cca2c68d86d22
+# stub-sha256: 8fa30528732097727f22f9325773776be0a453c8205c925416436c2edaf47fca
 # Generated from solutions/one_layer.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "One-layer models: path expansion and skip-trigrams".
@@ -156,8 +156,8 @@ def qk_circuit_row(
     row[A] = W_E[B] W_Q^h (W_E[A] W_K^h)ᵀ / sqrt(d_head).
 
     Positions are left out: they add W_pos to the query's and the key's input, terms
-    that depend on where the tokens are rather than on which tokens they are. Only the
-    row is computed; the full d_vocab × d_vocab circuit is never built.
+    that depend on where the tokens are rather than on which tokens they are. Compute
+    only the row: never build the full d_vocab × d_vocab circuit.
     """
     # YOUR CODE HERE
     raise NotImplementedError('one_layer.qk_circuit_row: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#qk_circuit_row')
@@ -218,8 +218,8 @@ def top_skip_trigrams(
     to source A, in attention logits) and OV[A, C] = W_E[A] W_V^h W_O^h W_U[:, C] (how much
     attending to A raises the logit of C). Every one of the d_vocab³ triples competes.
 
-    Both circuits are d_vocab × d_vocab: read them ``chunk`` rows at a time, so that
-    memory grows with chunk · d_vocab · k and never with d_vocab².
+    Both circuits are d_vocab × d_vocab: never build either, but read them ``chunk``
+    rows at a time, so that memory grows with chunk · d_vocab · k, not with d_vocab².
     """
     # YOUR CODE HERE
     raise NotImplementedError('one_layer.top_skip_trigrams: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#top_skip_trigrams')

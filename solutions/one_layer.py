@@ -175,8 +175,8 @@ def qk_circuit_row(
     row[A] = W_E[B] W_Q^h (W_E[A] W_K^h)ᵀ / sqrt(d_head).
 
     Positions are left out: they add W_pos to the query's and the key's input, terms
-    that depend on where the tokens are rather than on which tokens they are. Only the
-    row is computed; the full d_vocab × d_vocab circuit is never built.
+    that depend on where the tokens are rather than on which tokens they are. Compute
+    only the row: never build the full d_vocab × d_vocab circuit.
     """
     ### BEGIN SOLUTION
     query = W_E[token] @ W_Q[head]
@@ -240,8 +240,8 @@ def top_skip_trigrams(
     to source A, in attention logits) and OV[A, C] = W_E[A] W_V^h W_O^h W_U[:, C] (how much
     attending to A raises the logit of C). Every one of the d_vocab³ triples competes.
 
-    Both circuits are d_vocab × d_vocab: read them ``chunk`` rows at a time, so that
-    memory grows with chunk · d_vocab · k and never with d_vocab².
+    Both circuits are d_vocab × d_vocab: never build either, but read them ``chunk``
+    rows at a time, so that memory grows with chunk · d_vocab · k, not with d_vocab².
     """
     ### BEGIN SOLUTION
     d_vocab = W_E.shape[0]

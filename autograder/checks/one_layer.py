@@ -2,10 +2,14 @@
 
 import torch
 
-from autograder.framework import SHAPES, Check, Shape, randn
+from autograder.framework import SHAPES, Check, Shape, randn, too_large
 
 _LAYER = ("W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "W_O", "b_O")
 _ZOO = Shape("the zoo's attn-only-1l", 9, batch=1, pos=8, zoo="attn-only-1l")
+#: A vocabulary too large for the d_vocab × d_vocab circuits that the docstrings say never
+#: to build: one takes 64 MB in float32, twice what the case may allocate.
+_LARGE = too_large("d_vocab 4000", 12, d_vocab=4000)
+_NEVER = "a d_vocab × d_vocab matrix is 4000 × 4000 here"
 
 
 def _model(s: Shape, g: torch.Generator) -> dict:
@@ -102,7 +106,9 @@ def terms_sum_to_the_model(inputs, terms):
 CHECKS = [
     Check("direct_path_logits", _pick("tokens", "W_E", "W_pos", "W_U", "b_U", "shortformer"),
           hint="x_i W_U + b_U with x_i = W_E[t_i], plus W_pos[i] only with standard positions"),
-    Check("frozen_pattern_logits", _frozen, invariants=(first_position_sees_itself,),
+    Check("frozen_pattern_logits", _frozen, invariants=(first_position_sees_itself,), shapes=(*SHAPES, _LARGE),
+          never_build=f"{_NEVER}: move the values with the pattern, then apply W_O^h and W_U to the "
+          "result (never build a d_vocab × d_vocab matrix)",
           hint="the direct path plus, for every head, Σ_j A^h[i, j] (x_j W_V^h + b_V^h) W_O^h W_U, plus b_O W_U"),
     Check("path_expansion", _model, invariants=(terms_sum_to_the_model,), shapes=(*SHAPES, _ZOO),
           hint="compute the patterns from W_E[t] + W_pos, then stack [direct + b_O W_U, head 0, head 1, …] "
@@ -125,6 +131,8 @@ def _trigrams(s: Shape, g: torch.Generator) -> dict:
     weights = {n: full[n] for n in ("W_E", "W_Q", "W_K", "W_V", "W_O", "W_U")}
     if s.zoo:
         return dict(weights, head=1, k=8, chunk=256)
+    if s.memory:  # a never-build case: k = 1 and 63 chunks keep its d_vocab² candidates cheap
+        return dict(weights, head=s.seed % s.head, k=1, chunk=64)
     return dict(weights, head=s.seed % s.head, k=3 + s.seed % 4, chunk=3)
 
 
@@ -137,11 +145,15 @@ def _triples(s: Shape, g: torch.Generator) -> dict:
 
 
 CHECKS += [
-    Check("qk_circuit_row", _circuit("W_E", "W_Q", "W_K"),
+    Check("qk_circuit_row", _circuit("W_E", "W_Q", "W_K"), shapes=(*SHAPES, _LARGE),
+          never_build=f"{_NEVER}: compute the query of the one token, then score it against every key "
+          "(never build the full d_vocab × d_vocab circuit)",
           hint="row[A] = (W_E[token] W_Q^h) · (W_E[A] W_K^h) / sqrt(d_head): the token is the query"),
     Check("ov_circuit_row", _circuit("W_E", "W_V", "W_O", "W_U"),
           hint="W_E[token] @ W_V[head] @ W_O[head] @ W_U: the token is the source the head attends to"),
-    Check("top_skip_trigrams", _trigrams, shapes=(*SHAPES, _ZOO),
+    Check("top_skip_trigrams", _trigrams, shapes=(*SHAPES, _ZOO, _LARGE),
+          never_build=f"{_NEVER}: read both circuits `chunk` rows at a time, keeping the best k "
+          "(never build either circuit)",
           hint="score(A, B, C) = QK[B, A] + OV[A, C] with QK scaled by 1/sqrt(d_head); rows are (A, B, C), "
           "best first"),
     Check("copying_share", _triples, hint="count the rows whose output C equals their source A"),

@@ -71,6 +71,15 @@ MUTATIONS = {
             ("return hits / d_vocab", "return hits / chunk"),
             "a whole number of tokens",
         ),
+        (
+            "the whole circuit at once, chunk ignored",
+            (
+                "    for start in range(0, d_vocab, chunk):\n"
+                "        rows = W_E[start : start + chunk] @ W_V @ W_O @ W_U",
+                "    for start in range(0, d_vocab, d_vocab):\n        rows = W_E @ W_V @ W_O @ W_U",
+            ),
+            "never build the d_vocab × d_vocab circuit",
+        ),
     ],
     "factored_trace": [
         (
@@ -82,6 +91,11 @@ MUTATIONS = {
             "summed over one axis only",
             ("return (A * B.mT).sum((-2, -1))", "return (A * B.mT).sum(-1)"),
             "expected shape",
+        ),
+        (
+            "the diagonal of the dense A B",
+            ("return (A * B.mT).sum((-2, -1))", "return (A @ B).diagonal(dim1=-2, dim2=-1).sum(-1)"),
+            "never build A B",
         ),
     ],
     "normalised_ov_spectra": [

@@ -30,6 +30,21 @@ MUTATIONS = {
             "at position 0 every head attends to position 0 alone",
         ),
         (
+            "every head's d_vocab × d_vocab OV circuit built and read at the tokens",
+            (
+                '    heads = einops.einsum(moved, W_O, "b q h e, h e d -> b q d")\n'
+                "    direct = direct_path_logits(tokens, W_E, W_pos, W_U, b_U, shortformer)\n"
+                "    return direct + (heads + b_O) @ W_U",
+                "    ov = (W_E @ W_V @ W_O @ W_U)[:, tokens]  # [head, batch, key, d_vocab]\n"
+                '    rest = einops.einsum(x - W_E[tokens], W_V, "b k d, h d e -> b k h e") + b_V\n'
+                '    out = einops.rearrange(ov, "h b k v -> b k h v") + einops.einsum(rest, W_O @ W_U, "b k h e, h e v -> b k h v")\n'
+                '    heads = einops.einsum(pattern, out, "b h q k, b k h v -> b q v")\n'
+                "    direct = direct_path_logits(tokens, W_E, W_pos, W_U, b_U, shortformer)\n"
+                "    return direct + heads + b_O @ W_U",
+            ),
+            "never build a d_vocab × d_vocab matrix",
+        ),
+        (
             "b_V left out",
             (
                 'values = einops.einsum(x, W_V, "b k d, h d e -> b k h e") + b_V\n    moved = einops.einsum(pattern, values, "b h q k, b k h e -> b q h e")\n    heads = einops.einsum(moved, W_O, "b q h e, h e d -> b q d")',
@@ -79,6 +94,14 @@ MUTATIONS = {
             "values are off",
         ),
         (
+            "the full circuit built, then its row read",
+            (
+                "return W_E @ (W_K[head] @ query) / math.sqrt(W_Q.shape[-1])",
+                "return (W_E @ W_Q[head] @ (W_E @ W_K[head]).T)[token] / math.sqrt(W_Q.shape[-1])",
+            ),
+            "never build the full d_vocab × d_vocab circuit",
+        ),
+        (
             "a column instead of a row",
             (
                 "query = W_E[token] @ W_Q[head]\n    return W_E @ (W_K[head] @ query)",
@@ -116,6 +139,14 @@ MUTATIONS = {
             ),
             "the first item of the returned tuple",
         ),  # fmt: skip
+        (
+            "the whole OV circuit built at once",
+            (
+                "ov = [(values[a : a + chunk] @ W_U).topk(k, dim=-1) for a in range(0, d_vocab, chunk)]",
+                "ov = [(values @ W_U).topk(k, dim=-1)]",
+            ),
+            "never build either circuit",
+        ),
         (
             "the best output of each source only",
             (
