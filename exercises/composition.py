@@ -1,4 +1,4 @@
-# stub-sha256: 3a4959d8e28ab7b32c560a7341c034ffa0a9b717ac49e059d4f523df638739d5
+# stub-sha256: 364ac697dd84cbd786cc715e2fa13787031f5555cc160549bf39f6caad924650
 # Generated from solutions/composition.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Composition: Q-, K- and V-composition and virtual heads".
@@ -157,8 +157,8 @@ def virtual_patterns(
     minutes=15,
     hints=(
         "Row vectors: x W_V¹ W_O¹ W_V² W_O²: the earlier head's matrices come first.",
-        "Return (W_V¹, W_O¹ W_V² W_O²), computed as (W_O¹ W_V²) W_O² so that no "
-        "d_model × d_model product is formed; broadcast over the two head axes.",
+        "Return (W_V¹, W_O¹ W_V² W_O²), computed as (W_O¹ W_V²) W_O²: never build a "
+        "d_model × d_model product such as W_V² W_O². Broadcast over the two head axes.",
     ),
 )
 def virtual_ov(
@@ -176,8 +176,8 @@ def virtual_ov(
     W_OV^{h¹} W_OV^{h²} = W_V^{h¹} W_O^{h¹} W_V^{h²} W_O^{h²}
 
     (row vectors: the earlier head acts first; the paper, with column vectors, writes
-    W_OV^{h²} W_OV^{h¹}). Its rank is at most d_head, so two thin factors hold it. Only
-    the product is graded: many factor pairs give it.
+    W_OV^{h²} W_OV^{h¹}). Its rank is at most d_head, so two thin factors hold it: never
+    build a d_model × d_model matrix. Only the product is graded: many factor pairs give it.
     """
     # YOUR CODE HERE
     raise NotImplementedError('composition.virtual_ov: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#virtual_ov')
@@ -192,7 +192,8 @@ def virtual_ov(
         "becomes a constant vector in the residual stream, which the later heads' OV "
         "circuits carry on. Gather all of them in the last term.",
         "The virtual term (h², h¹) is A^{h²} A^{h¹} x W_OV^{h¹} W_OV^{h²} W_U; apply the "
-        "matrices one at a time to the activations, never to each other.",
+        "matrices one at a time to the activations: never build a product of weights such as "
+        "W_E W_U (d_vocab × d_vocab) or W_OV (d_model × d_model).",
     ),
 )
 def path_expansion(

@@ -1,4 +1,4 @@
-# stub-sha256: 3efa45ed645ea0162bcb607bbfee9e00afe164d16eb6f9597c9a67a491fe3b8e
+# stub-sha256: 2bba1ec53410c2c5dbaa80cd5f745c2ede49ff8dc54932f682bd51238a55abb9
 # Generated from solutions/induction.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Induction heads".
@@ -204,7 +204,8 @@ def induction_qk_circuit(
     the attention score that a query token a gives to a key whose previous token was b,
     through K-composition (the previous-token head attending fully to the previous token).
     For an induction head it should peak on the diagonal: "I am a" matches "the token
-    before me was a". Only the product is graded; never build it.
+    before me was a". Only the product is graded; never build it, nor any other
+    d_vocab × d_vocab or d_model × d_model matrix.
     """
     # YOUR CODE HERE
     raise NotImplementedError('induction.induction_qk_circuit: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#induction_qk_circuit')
@@ -227,8 +228,8 @@ def diagonal_top1_rate(
 
     For an induction head's QK circuit through the previous-token head, that is
     same-token matching; for an OV circuit W_E W_OV W_U, it is copying. Restricted to
-    frequent tokens, rows and columns never seen in training do not blur the answer; and the
-    n × n block is all that is built, never the d_vocab × d_vocab matrix. Return it in the
+    frequent tokens, rows and columns never seen in training do not blur the answer. Build
+    only the n × n block: never build the d_vocab × d_vocab matrix. Return the share in the
     inputs' dtype.
     """
     # YOUR CODE HERE

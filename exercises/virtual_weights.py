@@ -1,4 +1,4 @@
-# stub-sha256: 02dcb1873376735c38556606706f0b862bd209177ffee4eadb02663708fc8fcc
+# stub-sha256: 57d30762d2234d108afd9b6ed2f4dccab3b3c4bd2a60b0823ff6be61f61e7a05
 # Generated from solutions/virtual_weights.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Virtual weights and residual-stream subspaces".
@@ -64,7 +64,7 @@ def token_virtual_weights(
 
     so row t of T[h] is what token t, read straight from the embedding, puts into head
     h's query (W_in = W_Q), key (W_K) or value (W_V). Like every virtual weight it
-    skips the residual stream: a d_vocab × d_head table, never d_vocab × d_vocab.
+    skips the residual stream: a d_vocab × d_head table (not d_vocab × d_vocab).
     """
     # YOUR CODE HERE
     raise NotImplementedError('virtual_weights.token_virtual_weights: not attempted yet. See the docs: Virtual weights and residual-stream subspaces, https://course-circuits.github.io/course-circuits/virtual-weights/#token_virtual_weights')

@@ -1,4 +1,4 @@
-# stub-sha256: 677622765ae6ef1425dc140d88d97980a4169d2dafc774ee06d3c4c909adff9a
+# stub-sha256: 04799c08b7e5aac4391b7c73c28ef92df80f81001bd3199f9a0d25cbc44c2d6f
 # Generated from solutions/zero_layer.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Zero-layer transformers are bigram models".
@@ -170,8 +170,8 @@ def top_next_tokens(
     """The k tokens a zero-layer model thinks most likely to follow ``token``, most
     likely first: the top k of W_E[token] W_U + b_U.
 
-    Only one row of the table is needed; building all d_vocab × d_vocab entries to
-    read one row would be wasted work at a real vocabulary size.
+    Only one row of the table is needed: never build all d_vocab × d_vocab entries to
+    read one row, which at a real vocabulary size is wasted work and memory.
     """
     # YOUR CODE HERE
     raise NotImplementedError('zero_layer.top_next_tokens: not attempted yet. See the docs: Zero-layer transformers are bigram models, https://course-circuits.github.io/course-circuits/zero-layer/#top_next_tokens')

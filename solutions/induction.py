@@ -239,7 +239,8 @@ def induction_qk_circuit(
     the attention score that a query token a gives to a key whose previous token was b,
     through K-composition (the previous-token head attending fully to the previous token).
     For an induction head it should peak on the diagonal: "I am a" matches "the token
-    before me was a". Only the product is graded; never build it.
+    before me was a". Only the product is graded; never build it, nor any other
+    d_vocab × d_vocab or d_model × d_model matrix.
     """
     ### BEGIN SOLUTION
     left = W_E @ W_Q_ind / math.sqrt(W_Q_ind.shape[-1])
@@ -265,8 +266,8 @@ def diagonal_top1_rate(
 
     For an induction head's QK circuit through the previous-token head, that is
     same-token matching; for an OV circuit W_E W_OV W_U, it is copying. Restricted to
-    frequent tokens, rows and columns never seen in training do not blur the answer; and the
-    n × n block is all that is built, never the d_vocab × d_vocab matrix. Return it in the
+    frequent tokens, rows and columns never seen in training do not blur the answer. Build
+    only the n × n block: never build the d_vocab × d_vocab matrix. Return the share in the
     inputs' dtype.
     """
     ### BEGIN SOLUTION

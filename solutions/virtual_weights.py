@@ -62,7 +62,7 @@ def token_virtual_weights(
 
     so row t of T[h] is what token t, read straight from the embedding, puts into head
     h's query (W_in = W_Q), key (W_K) or value (W_V). Like every virtual weight it
-    skips the residual stream: a d_vocab × d_head table, never d_vocab × d_vocab.
+    skips the residual stream: a d_vocab × d_head table (not d_vocab × d_vocab).
     """
     ### BEGIN SOLUTION
     return einops.einsum(W_E, W_in, "v d, h d e -> h v e")

@@ -177,8 +177,8 @@ def top_next_tokens(
     """The k tokens a zero-layer model thinks most likely to follow ``token``, most
     likely first: the top k of W_E[token] W_U + b_U.
 
-    Only one row of the table is needed; building all d_vocab × d_vocab entries to
-    read one row would be wasted work at a real vocabulary size.
+    Only one row of the table is needed: never build all d_vocab × d_vocab entries to
+    read one row, which at a real vocabulary size is wasted work and memory.
     """
     ### BEGIN SOLUTION
     return (W_E[token] @ W_U + b_U).topk(k).indices

@@ -11,3 +11,20 @@ import os
 # freed. The grader imports this package before it starts a worker, which inherits it.
 # (A stop-gap: the worker could set it itself, with mallopt, before its first case.)
 os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", str(128 << 10))
+
+
+def factored_product(factors, probes: int = 16, largest: int = 1 << 20):
+    """What an answer given as factors (left, right) determines: their product, the
+    canonical form where only the product is graded. Where the product has more than
+    ``largest`` entries (a case too large to build it, whose docstring says never to),
+    its product with ``probes`` fixed random vectors instead, computed as left (right P):
+    two different products of low rank differ on random vectors, and the grader then
+    holds a few columns rather than the whole matrix (an index in a message counts
+    probes, not columns; a wrong answer fails on the small cases first anyway)."""
+    import torch
+
+    left, right = (t.double() for t in factors)
+    if left.shape[-2] * right.shape[-1] <= largest:
+        return left @ right
+    g = torch.Generator().manual_seed(0)
+    return left @ (right @ torch.randn(right.shape[-1], probes, generator=g, dtype=torch.float64))

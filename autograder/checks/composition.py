@@ -4,11 +4,17 @@ import math
 
 import torch
 
-from autograder.framework import SHAPES, Check, Shape, randn
+from autograder.checks import factored_product
+from autograder.framework import SHAPES, Check, Shape, randn, too_large
 
 #: A residual stream too wide for any d_model × d_model matrix to fit in the grader's
 #: memory (one would take 14 GB in float32): only a factored computation passes it.
 WIDE = Shape("d_model 60000", 10, batch=2, head=2, d_model=60000, d_head=3)
+#: Cases too large for the products that the docstrings say never to build: a 4000 × 4000
+#: matrix takes 64 MB in float32, twice what the case may allocate. Two positions keep
+#: path_expansion's stored reference small.
+LARGE_MODEL = too_large("d_model 4000", 11, d_model=4000, d_head=2)
+LARGE_VOCAB = too_large("d_vocab 4000", 12, d_vocab=4000, pos=2)
 
 
 def _factors(g: torch.Generator, *lead: int, d: int, r: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -55,7 +61,9 @@ def between_0_and_1(inputs, scores):
 CHECKS = [
     Check("composition_score", _score_inputs, invariants=(between_0_and_1,), shapes=(*SHAPES, WIDE),
           hint="‖A1 A2 B1 B2‖_F / (‖A1 A2‖_F ‖B1 B2‖_F), each norm from small Gram matrices: "
-          "‖X Y‖_F² = Σ (XᵀX) * (Y Yᵀ); never form a d_model × d_model matrix"),
+          "‖X Y‖_F² = Σ (XᵀX) * (Y Yᵀ); never form a d_model × d_model matrix",
+          never_build="a d_model × d_model matrix is 60000 × 60000 here (14 GB in float32): compute "
+          "each norm from the Gram matrices of the factors (never build a d_model × d_model matrix)"),
     Check("composition_scores", _layers_inputs, shapes=(*SHAPES, WIDE),
           hint="W_A = W_V W_O of the earlier head; W_B = W_Q W_Kᵀ (Q), W_K W_Qᵀ (K), W_V W_O of "
           "the later head (V); the later head indexes the first axis"),
@@ -102,16 +110,13 @@ def causal(inputs, pattern):
     )
 
 
-def product(factors):
-    left, right = factors
-    return left.double() @ right.double()
-
-
 CHECKS += [
     Check("virtual_patterns", _pattern_inputs, invariants=(rows_sum_to_one, causal),
           hint="A^{h²} A^{h¹}: the later head's pattern times the earlier head's, as [query, key] "
           "matrices, for every pair; the result is [batch, head_later, head_earlier, query, key]"),
-    Check("virtual_ov", _ov_inputs, canonical=product,
+    Check("virtual_ov", _ov_inputs, canonical=factored_product, shapes=(*SHAPES, LARGE_MODEL),
+          never_build="a d_model × d_model matrix is 4000 × 4000 here: multiply the small W_O¹ W_V² "
+          "first, then W_O² (never build a d_model × d_model product)",
           hint="row vectors: W_V¹ W_O¹ W_V² W_O², the earlier head first; return two thin factors "
           "whose product is that, [head_later, head_earlier, ...] each"),
 ]  # fmt: skip
@@ -194,7 +199,9 @@ def _lift_inputs(s: Shape, g: torch.Generator) -> dict:
 
 CHECKS += [
     Check("path_expansion", _expansion_inputs, invariants=(paths_sum_to_the_logits,),
-          shapes=tuple(s for s in SHAPES if s.n_layers == 2),
+          shapes=(*(s for s in SHAPES if s.n_layers == 2), LARGE_VOCAB),
+          never_build="a d_vocab × d_vocab matrix is 4000 × 4000 here: apply the matrices one at a "
+          "time to x = W_E[tokens] (never build a product of weights)",
           hint="stack: x W_U; each layer-0 head A x W_OV W_U; each layer-1 head; each virtual head "
           "A¹ A⁰ x W_OV⁰ W_OV¹ W_U (later head major); then one term for every bias, layer 0's "
           "constant output passed through layer 1's OV circuits included"),

@@ -4,7 +4,8 @@ import math
 
 import torch
 
-from autograder.framework import SHAPES, Check, Shape, randn
+from autograder.checks import factored_product
+from autograder.framework import SHAPES, Check, Shape, randn, too_large
 from course.dataset import tile
 from course.model import AttnOnlyTransformer, ModelConfig
 
@@ -143,6 +144,9 @@ def _circuit_inputs(s: Shape, g: torch.Generator) -> dict:
 
 #: A vocabulary too large for its d_vocab × d_vocab matrix to fit in the grader's memory.
 WIDE_VOCAB = Shape("d_vocab 200000", 10, d_head=3, d_vocab=200_000)
+#: A vocabulary too large for the circuit that induction_qk_circuit must never build: it
+#: takes 64 MB in float32, twice what the case may allocate.
+LARGE_VOCAB = too_large("d_vocab 4000", 11, d_vocab=4000)
 
 
 def _rate_inputs(s: Shape, g: torch.Generator) -> dict:
@@ -151,11 +155,6 @@ def _rate_inputs(s: Shape, g: torch.Generator) -> dict:
         left=randn(g, s.d_vocab, s.d_head), right=randn(g, s.d_head, s.d_vocab),
         tokens=torch.randperm(s.d_vocab, generator=g)[:n],
     )  # fmt: skip
-
-
-def product(factors):
-    left, right = factors
-    return left.double() @ right.double()
 
 
 def a_rate(inputs, rate):
@@ -167,10 +166,14 @@ CHECKS += [
     Check("positional_previous_token_scores", _positional_inputs,
           hint="q = W_pos W_Q + b_Q, k = W_pos W_K + b_K per head; causal softmax of q·k/√d_head; "
           "the mean of the pattern's diagonal at offset −1"),
-    Check("induction_qk_circuit", _circuit_inputs, canonical=product,
+    Check("induction_qk_circuit", _circuit_inputs, canonical=factored_product, shapes=(*SHAPES, LARGE_VOCAB),
+          never_build="the circuit is 4000 × 4000 here: return its two d_vocab × d_head factors, each "
+          "grouped so that no d_vocab × d_vocab or d_model × d_model matrix appears (never build it)",
           hint="left = W_E W_Q^{ind} / √d_head, right = (W_E W_V^{prev} W_O^{prev} W_K^{ind})ᵀ: the "
           "query reads the token, the key reads what the previous-token head wrote"),
     Check("diagonal_top1_rate", _rate_inputs, invariants=(a_rate,), shapes=(*SHAPES, WIDE_VOCAB),
+          never_build="the circuit is 200000 × 200000 here (160 GB in float32): multiply only the rows "
+          "and columns of the tokens (never build the d_vocab × d_vocab matrix)",
           hint="build only left[tokens] @ right[:, tokens] and count the rows whose argmax is their "
           "own index"),
 ]  # fmt: skip

@@ -2,7 +2,7 @@
 
 import torch
 
-from autograder.framework import Check, Shape, randn
+from autograder.framework import SHAPES, Check, Shape, randn, too_large
 
 
 def _stream(s: Shape, g: torch.Generator) -> torch.Tensor:
@@ -79,6 +79,11 @@ def _rank_inputs(s: Shape, g: torch.Generator) -> dict:
     return dict(log_probs=randn(g, s.d_vocab, s.d_vocab), k=s.d_head)
 
 
+#: A vocabulary too large for the table that top_next_tokens must never build: it takes
+#: 64 MB in float32, twice what the case may allocate.
+LARGE_VOCAB = too_large("d_vocab 4000", 11, d_vocab=4000)
+
+
 def _top_inputs(s: Shape, g: torch.Generator) -> dict:
     return dict(_table_inputs(s, g), token=s.seed % s.d_vocab, k=min(s.head, s.d_vocab))
 
@@ -98,6 +103,8 @@ CHECKS += [
     Check("gap_closed", _gap_inputs, hint="(unigram − model) / (unigram − bigram)"),
     Check("best_rank_k", _rank_inputs, canonical=product, invariants=(rank_at_most_k,),
           hint="take the SVD, keep the k largest singular values, and fold S into one factor"),
-    Check("top_next_tokens", _top_inputs,
+    Check("top_next_tokens", _top_inputs, shapes=(*SHAPES, LARGE_VOCAB),
+          never_build="the table is 4000 × 4000 here: compute the one row W_E[token] @ W_U + b_U "
+          "(never build all d_vocab × d_vocab entries)",
           hint="compute one row, W_E[token] @ W_U + b_U, and take its top k indices in descending order"),
 ]  # fmt: skip

@@ -25,7 +25,7 @@ MUTATIONS = {
                 "    return torch.linalg.matrix_norm(W_A @ W_B) / (torch.linalg.matrix_norm(W_A) * "
                 "torch.linalg.matrix_norm(W_B))\n    product = frobenius_sq(A1 @ (A2 @ B1), B2)\n",
             ),
-            "case 'd_model 60000'",
+            "never build a d_model × d_model matrix",
         ),
         (
             "every entry of the Gram product summed, not its trace",
@@ -113,6 +113,15 @@ MUTATIONS = {
             "values are off",
         ),
         (
+            "the later head's d_model × d_model W_OV built",
+            (
+                'middle = einops.einsum(W_O_earlier, W_V_later, "h1 e d, h2 d f -> h2 h1 e f")\n'
+                '    right = einops.einsum(middle, W_O_later, "h2 h1 e f, h2 f d -> h2 h1 e d")',
+                'right = einops.einsum(W_O_earlier, W_V_later @ W_O_later, "h1 e d, h2 d c -> h2 h1 e c")',
+            ),
+            "never build a d_model × d_model product",
+        ),
+        (
             "the later head's W_V left out",
             (
                 'middle = einops.einsum(W_O_earlier, W_V_later, "h1 e d, h2 d f -> h2 h1 e f")',
@@ -146,6 +155,11 @@ MUTATIONS |= {
             "virtual heads earlier-major",
             ('"b q h2 h1 v -> (h2 h1) b q v"', '"b q h2 h1 v -> (h1 h2) b q v"'),
             "values are off",
+        ),
+        (
+            "the direct path read from the d_vocab × d_vocab table W_E W_U",
+            ("    direct = x @ W_U\n", "    direct = (W_E @ W_U)[tokens]\n"),
+            "never build a product of weights",
         ),
         (
             "no constant term",

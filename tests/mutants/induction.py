@@ -128,6 +128,16 @@ MUTATIONS |= {
             "values are off",
         ),
         (
+            "the d_vocab × d_vocab circuit built, then factored by its SVD",
+            (
+                "    return left, right\n",
+                "    U, S, Vh = torch.linalg.svd(left @ right)\n"
+                "    r = left.shape[-1]\n"
+                "    return U[:, :r] * S[:r], Vh[:r]\n",
+            ),
+            "never build it",
+        ),
+        (
             "Q and K swapped",
             ("left = W_E @ W_Q_ind / math.sqrt", "left = W_E @ W_K_ind / math.sqrt"),
             "values are off",
@@ -142,7 +152,7 @@ MUTATIONS |= {
         (
             "the whole d_vocab × d_vocab matrix built",
             ("block = left[tokens] @ right[:, tokens]", "block = (left @ right)[tokens][:, tokens]"),
-            "case 'd_vocab 200000'",
+            "never build the d_vocab × d_vocab matrix",
         ),
         (
             "argmax over the column",

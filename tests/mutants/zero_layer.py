@@ -96,5 +96,10 @@ MUTATIONS |= {
             ("(W_E[token] @ W_U + b_U).topk(k).indices", "(W_E @ W_U[:, token]).topk(k).indices"),
             "values are off",
         ),
+        (
+            "the whole table built, then its row read",
+            ("(W_E[token] @ W_U + b_U).topk(k).indices", "(W_E @ W_U + b_U)[token].topk(k).indices"),
+            "never build all d_vocab × d_vocab entries",
+        ),
     ],
 }
