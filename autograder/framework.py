@@ -11,9 +11,10 @@ that exceeds 1.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import Tensor
@@ -153,14 +154,18 @@ def _describe(name: str, value) -> str:
     return f"{name}: {type(value).__name__}"
 
 
-def cases(check: Check, devices: list[str], hidden: bool = True) -> list[Case]:
+def cases(check: Check, devices: list[str], hidden: bool = True, secret: str | None = None) -> list[Case]:
     """Every case of ``check``: each shape, on each device, in each float dtype. Inputs
-    without floats (token ids, say) run once per device, as float64's case."""
+    without floats (token ids, say) run once per device, as float64's case. With a
+    ``secret`` (an nbgrader course's), the hidden shapes draw their inputs from seeds
+    derived from it, which no student can know or precompute answers for."""
     out = []
     first = None
     for shape in check.shapes:
         if shape.hidden and not hidden:
             continue
+        if shape.hidden and secret:
+            shape = replace(shape, seed=secret_seed(secret, check.exercise, shape.name))
         base = check.inputs(shape, torch.Generator().manual_seed(shape.seed))
         first = first or _dims(base)
         edge = not shape.name.startswith(("seed", "hidden")) and not shape.zoo and not shape.memory
@@ -173,6 +178,11 @@ def cases(check: Check, devices: list[str], hidden: bool = True) -> list[Case]:
                 }
                 out.append(Case(shape, dtype, device, kwargs, name))
     return out
+
+
+def secret_seed(secret: str, exercise: str, shape: str) -> int:
+    """A hidden case's seed: known to whoever holds the secret, and to no one else."""
+    return int.from_bytes(hashlib.sha256(f"{secret}|{exercise}|{shape}".encode()).digest()[:4], "big")
 
 
 def _dims(inputs: dict) -> dict:
@@ -214,7 +224,9 @@ def describe(value) -> str:
         dtype = str(value.dtype).removeprefix("torch.")
         if value.layout != torch.strided:
             return f"a {str(value.layout).removeprefix('torch.')} {dtype} tensor"
-        return f"a 0-d {dtype} tensor" if value.ndim == 0 else f"a {dtype} tensor of shape {tuple(value.shape)}"
+        return (
+            f"a 0-d {dtype} tensor" if value.ndim == 0 else f"a {dtype} tensor of shape {tuple(value.shape)}"
+        )
     if isinstance(value, bool):
         return f"the boolean {value}"
     if isinstance(value, (int, float)):
@@ -227,7 +239,12 @@ def describe(value) -> str:
 
 
 def _expected(value) -> str:
-    if isinstance(value, Tensor) and value.ndim == 0 or isinstance(value, (int, float)) and not isinstance(value, bool):
+    if (
+        isinstance(value, Tensor)
+        and value.ndim == 0
+        or isinstance(value, (int, float))
+        and not isinstance(value, bool)
+    ):
         return "a single number (a Python number or a 0-d tensor)"
     if isinstance(value, tuple):
         return f"a tuple of {len(value)} values"
@@ -268,8 +285,10 @@ def _compare(expected, got, meta: dict, case: Case, values: bool, counts: bool, 
             if problem:
                 return problem
         return None
-    if isinstance(expected, Tensor) and expected.ndim == 0 or (
-        isinstance(expected, (int, float)) and not isinstance(expected, bool)
+    if (
+        isinstance(expected, Tensor)
+        and expected.ndim == 0
+        or (isinstance(expected, (int, float)) and not isinstance(expected, bool))
     ):
         return _compare_number(expected, got, case, values, counts, said)
     if isinstance(expected, Tensor):
@@ -302,9 +321,7 @@ def _dtype_problem(expected: Tensor, got: Tensor, counts: bool) -> str | None:
     if e.is_floating_point or e.is_complex:
         if g != e:
             kind = "complex" if e.is_complex else "floating"
-            return (
-                f"expected dtype {e} (a {kind} answer keeps the precision of the inputs' dtype), got {g}"
-            )
+            return f"expected dtype {e} (a {kind} answer keeps the precision of the inputs' dtype), got {g}"
         return None
     if e == torch.bool:
         return None if g == torch.bool else f"expected a boolean tensor, got dtype {g}"

@@ -243,7 +243,7 @@ def grade_chapter(
     slug: str,
     impl: str = "exercises",
     only: list[str] | None = None,
-    hidden: bool = True,
+    hidden: bool | None = None,
     time_limit: float = TIME_LIMIT,
     memory: int = MEMORY_LIMIT,
     path: Path | None = None,
@@ -259,7 +259,9 @@ def grade_chapter(
     path = Path(path) if path else module_file(impl, slug)
     if use_snapshots is None:
         use_snapshots = snapshots.preferred(slug)
-    reference = (snapshots.snapshot_reference if use_snapshots else snapshots.live_reference)(slug)
+    if hidden is None:  # a learner's kit has the visible cases' references only
+        hidden = snapshots.have_solutions()
+    reference = snapshots.reference(slug, use_snapshots)
     check_list = importlib.import_module(f"autograder.checks.{slug}").CHECKS
     checks = {c.exercise: c for c in check_list}
     names = [c.exercise for c in check_list]
@@ -456,7 +458,9 @@ def _quietly(invariant, inputs, output) -> str | None:
 def _out_of_memory(check, error) -> str:
     """Advice for an answer that ran out of memory where the docstring forbids the product."""
     text = str(error)
-    if check.never_build and ("allocate memory" in text or "out of memory" in text.lower() or "MemoryError" in text):
+    if check.never_build and (
+        "allocate memory" in text or "out of memory" in text.lower() or "MemoryError" in text
+    ):
         return f". This case is too large for it: {check.never_build}"
     return ""
 
@@ -477,7 +481,9 @@ def grade(
                 raise
             except Exception as e:
                 slot.close()
-                results.append(_broken(slug, impl, only, f"grading this chapter failed: {type(e).__name__}: {e}"))
+                results.append(
+                    _broken(slug, impl, only, f"grading this chapter failed: {type(e).__name__}: {e}")
+                )
     finally:
         slot.close()
     return results

@@ -1,8 +1,10 @@
 """Reference outputs stored as files, so that a learner's copy of the course grades
 without ``solutions/``.
 
-``autograder/snapshots/<chapter>.safetensors`` holds, for every exercise, case and
-dtype, what the reference returns on the CPU. Inputs are regenerated from their
+``autograder/snapshots/<chapter>.safetensors`` holds, for every exercise, visible case
+and dtype, what the reference returns on the CPU. Hidden cases are not stored: whoever
+grades them (an instructor, with a secret of the course's for their seeds) has
+``solutions/``, and a learner's copy must not hold their answers. Inputs are regenerated from their
 seeds, so only outputs are stored. Non-tensor outputs (numbers, text) and the shape
 of tuples go into the file's JSON metadata; complex tensors, which safetensors cannot
 hold in double precision, are stored as their real views.
@@ -87,7 +89,7 @@ def write(slug: str, directory: Path = SNAPSHOT_DIR) -> tuple[Path, bool]:
     tensors: dict[str, torch.Tensor] = {}
     specs = {}
     for check in checks:
-        for case in framework.cases(check, ["cpu"]):
+        for case in framework.cases(check, ["cpu"], hidden=False):  # hidden ones never leave solutions/
             k = key(check.exercise, case)
             specs[k] = _flatten(reference(check.exercise, case), k, tensors)
     meta = {
@@ -149,3 +151,21 @@ def snapshot_reference(slug: str, directory: Path = SNAPSHOT_DIR):
         return _rebuild(specs[k], tensors)
 
     return reference
+
+
+def reference(slug: str, use_snapshots: bool):
+    """The chapter's references: stored for visible cases when ``use_snapshots``, and
+    computed from ``solutions/`` otherwise and for every hidden case."""
+    stored = snapshot_reference(slug) if use_snapshots else None
+    live = live_reference(slug) if have_solutions() else None
+
+    def get(exercise: str, case: framework.Case):
+        if stored is not None and not case.shape.hidden:
+            return stored(exercise, case)
+        if live is None:
+            raise CourseError(
+                "hidden cases are graded with the reference solutions, which this copy does not have"
+            )
+        return live(exercise, case)
+
+    return get

@@ -34,8 +34,14 @@ def to_wire(value):
         return plain, {"kind": "tensor", "device": device}
     if type(value) in (tuple, list):
         pairs = [to_wire(v) for v in value]
-        return type(value)(p[0] for p in pairs), {"kind": type(value).__name__, "items": [p[1] for p in pairs]}
+        return type(value)(p[0] for p in pairs), {
+            "kind": type(value).__name__,
+            "items": [p[1] for p in pairs],
+        }
     if type(value) in (bool, int, float, str) or value is None:
         return value, {"kind": type(value).__name__}
     kind = type(value)
-    return None, {"kind": "unsupported", "type": f"{kind.__module__}.{kind.__qualname__}".removeprefix("builtins.")}
+    return None, {
+        "kind": "unsupported",
+        "type": f"{kind.__module__}.{kind.__qualname__}".removeprefix("builtins."),
+    }

@@ -4,7 +4,7 @@ structure from its value, so a forged "complete, empty tuple" is one more wrong 
 
 from autograder.runner import grade_chapter
 
-FORGER = '''
+FORGER = """
 import sys
 from multiprocessing.connection import Connection
 
@@ -21,7 +21,7 @@ def _forge(*args, **kwargs):
 
 bigram_counts = bigram_log_probs = zero_layer_logits = table_cross_entropy = _forge
 gap_closed = best_rank_k = top_next_tokens = _forge
-'''
+"""
 
 
 def test_forged_replies_score_nothing(tmp_path):

@@ -31,7 +31,9 @@ def _first_case(slug, check):
 def _reply(value) -> dict:
     """What the worker sends when the learner's function returns ``value``, through the
     same bytes."""
-    return decode(encode(worker._run_case(lambda: value, {"device": "cpu", "kwargs": {}}, "submission.py", 0)))
+    return decode(
+        encode(worker._run_case(lambda: value, {"device": "cpu", "kwargs": {}}, "submission.py", 0))
+    )
 
 
 class LyingTensor(torch.Tensor):
@@ -55,7 +57,9 @@ class ArrayLike:
         return True
 
 
-_DTYPES = st.sampled_from([torch.float32, torch.float64, torch.int64, torch.int32, torch.bool, torch.complex64])
+_DTYPES = st.sampled_from(
+    [torch.float32, torch.float64, torch.int64, torch.int32, torch.bool, torch.complex64]
+)
 _SHAPES = st.lists(st.integers(0, 4), max_size=4).map(tuple)
 _numbers = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True),
@@ -71,7 +75,9 @@ _odd = st.sampled_from([
     lambda: torch.float32, lambda: torch.Size([2, 3]),
 ]).map(lambda make: make())  # fmt: skip
 _leaf = st.one_of(_numbers, _tensors, _scalars, _odd)
-WRONG = st.recursive(_leaf, lambda kids: st.one_of(st.lists(kids, max_size=4), st.tuples(kids, kids)), max_leaves=6)
+WRONG = st.recursive(
+    _leaf, lambda kids: st.one_of(st.lists(kids, max_size=4), st.tuples(kids, kids)), max_leaves=6
+)
 
 
 @pytest.mark.parametrize("slug, check", EXERCISES, ids=[f"{s}.{c.exercise}" for s, c in EXERCISES])
@@ -125,7 +131,9 @@ def test_messages_count_as_people_do():
     case, expected = _first_case(slug, check)
     (q, k), ov = expected
     problem = runner.problem_of(check, expected, case, _reply(((q, k.double()), ov)))
-    assert problem.startswith("the second item of the first item of the returned tuple: expected dtype"), problem
+    assert problem.startswith("the second item of the first item of the returned tuple: expected dtype"), (
+        problem
+    )
     stacked = runner.problem_of(check, expected, case, _reply(torch.stack([q, q])))
     assert "not stacked into one tensor" in stacked, stacked
 
@@ -137,7 +145,7 @@ def test_a_lying_tensor_crosses_as_its_plain_values():
 
 
 def test_edge_case_names_describe_the_exercise():
-    """"one head" names a case only where the exercise's inputs have heads."""
+    """ "one head" names a case only where the exercise's inputs have heads."""
 
     def names(exercise):
         check = next(c for _, c in EXERCISES if c.exercise == exercise)

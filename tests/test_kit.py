@@ -31,7 +31,7 @@ def _leaves(value) -> list:
 def test_snapshots_are_in_sync_with_the_solutions(slug):
     live, stored = snapshots.live_reference(slug), snapshots.snapshot_reference(slug)
     for check in importlib.import_module(f"autograder.checks.{slug}").CHECKS:
-        for case in framework.cases(check, ["cpu"]):
+        for case in framework.cases(check, ["cpu"], hidden=False):
             a, b = live(check.exercise, case), stored(check.exercise, case)
             for x, y in zip(_leaves(a), _leaves(b), strict=True):
                 torch.testing.assert_close(
@@ -39,6 +39,27 @@ def test_snapshots_are_in_sync_with_the_solutions(slug):
                     msg=f"{snapshots.key(check.exercise, case)} is stale: run `course exercises build {slug}`",
                 )  # fmt: skip
     assert snapshots.points(slug, use_snapshots=True) == snapshots.points(slug, use_snapshots=False)
+
+
+def test_snapshots_hold_no_hidden_case():
+    """A learner's copy must not hold the answers of the cases that nbgrader hides."""
+    for slug in CHAPTERS:
+        specs = snapshots._load(snapshots.SNAPSHOT_DIR / f"{slug}.safetensors")[0]
+        hidden = {
+            s.name
+            for c in importlib.import_module(f"autograder.checks.{slug}").CHECKS
+            for s in c.shapes
+            if s.hidden
+        }
+        assert not [k for k in specs if k.split("|")[1] in hidden], slug
+
+
+def test_a_secret_draws_other_hidden_inputs():
+    check = importlib.import_module("autograder.checks.zero_layer").CHECKS[0]
+    plain, a, b = (framework.cases(check, ["cpu"], secret=s) for s in (None, "one secret", "another"))
+    hidden = [i for i, c in enumerate(plain) if c.shape.hidden]
+    assert hidden and all(plain[i].shape.seed != a[i].shape.seed != b[i].shape.seed for i in hidden)
+    assert all(plain[i].shape.seed == a[i].shape.seed for i in range(len(plain)) if i not in hidden)
 
 
 def test_snapshots_grade_like_the_solutions():
@@ -88,9 +109,13 @@ def test_a_kit_installs_in_a_fresh_venv_and_grades_without_solutions(tmp_path, u
         capture_output=True, text=True, env=user_env, cwd=kit,
     )  # fmt: skip
     assert tests.returncode == 0 and "8 passed" in tests.stdout, tests.stdout + tests.stderr
-    build = subprocess.run([course, "exercises", "build"], capture_output=True, text=True, env=user_env, cwd=kit)
+    build = subprocess.run(
+        [course, "exercises", "build"], capture_output=True, text=True, env=user_env, cwd=kit
+    )
     assert build.returncode == 1 and "learner's kit" in build.stderr, build.stdout + build.stderr
-    assert "Traceback" not in build.stderr and (kit / "exercises" / "residual_stream.py").read_text() == answer
+    assert (
+        "Traceback" not in build.stderr and (kit / "exercises" / "residual_stream.py").read_text() == answer
+    )
     reference = subprocess.run(
         [course, "check", "--impl", "solutions"], capture_output=True, text=True, env=user_env, cwd=kit
     )

@@ -249,7 +249,9 @@ def nbgrader_env(tmp: Path) -> dict:
     return env
 
 
-def released_course(tmp: Path, env: dict, students: list[str]) -> tuple[Path, nbformat.NotebookNode, nbformat.NotebookNode]:
+def released_course(
+    tmp: Path, env: dict, students: list[str]
+) -> tuple[Path, nbformat.NotebookNode, nbformat.NotebookNode]:
     """A course folder after init, build and generate_assignment of SLUG, with
     ``students`` in its gradebook; returns it, the release and the source notebook."""
     course = tmp / "course"

@@ -87,5 +87,9 @@ def test_nothing_of_a_student_runs_in_a_kernel(attacked):
     course, _, _ = attacked
     nb = nbformat.read(course / "autograded" / "attack_patch_checker" / SLUG / f"{SLUG}.ipynb", as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    assert all(o.get("ename") in ("AssertionError", "NotImplementedError") for o in outputs if o.output_type == "error")
+    assert all(
+        o.get("ename") in ("AssertionError", "NotImplementedError")
+        for o in outputs
+        if o.output_type == "error"
+    )
     assert not any("✓ passes\n" == o.get("text") for o in outputs)

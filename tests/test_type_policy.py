@@ -26,7 +26,7 @@ CONVERSIONS = {
 #: The conversions that some exercises must refuse, and what they must say.
 FORBIDDEN = {"indices as floats": ("lambda v: v.to(torch.float64) if _int(v) else v", "a float cannot index")}
 
-_PRELUDE = '''
+_PRELUDE = """
 import torch
 from solutions.{slug} import *
 import solutions.{slug} as _ref
@@ -44,7 +44,7 @@ def _convert(v):
     return type(v)(_convert(x) for x in v) if type(v) in (tuple, list) else v
 
 
-'''
+"""
 
 
 def _checks(slug):
@@ -119,7 +119,8 @@ def test_allowed_conversions_earn_full_points(tmp_path, slug, conversion):
 def test_float_indices_fail_and_say_why(tmp_path, slug):
     names = _affected(slug, "indices as floats")
     code, message = FORBIDDEN["indices as floats"]
-    result = grade_chapter(slug, "solutions", only=names, path=_converted(tmp_path, slug, "floats", code, names))
+    result = grade_chapter(
+        slug, "solutions", only=names, path=_converted(tmp_path, slug, "floats", code, names)
+    )
     for r in result.exercises:
         assert r.status == "failed" and message in "\n".join(r.messages), (r.exercise, r.messages)
-

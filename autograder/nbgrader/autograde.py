@@ -25,6 +25,7 @@ from traitlets import Bool, Float
 
 from autograder import runner
 from autograder.nbgrader import definitions
+from autograder.nbgrader.coursedir import SECRET
 from autograder.nbgrader.judge import Judge
 from autograder.sandbox import Sandbox, available, unavailable_message
 from course.errors import CourseError
@@ -52,7 +53,11 @@ def exercise_of(source: str) -> tuple[str, str, bool] | None:
     ]  # fmt: skip
     if not calls:
         return None
-    hidden = any(k.arg == "hidden" and isinstance(k.value, ast.Constant) and k.value.value for c in calls for k in c.keywords)
+    hidden = any(
+        k.arg == "hidden" and isinstance(k.value, ast.Constant) and k.value.value
+        for c in calls
+        for k in c.keywords
+    )
     return calls[0].args[0].value, calls[0].args[1].value, hidden
 
 
@@ -76,10 +81,14 @@ class GradeOutsideKernel(NbGraderPreprocessor):
                 )
             self.log.warning("grading WITHOUT a sandbox: %s", unavailable_message(sandbox))
             sandbox = None
-        cells = [(f"cell {i + 1}", c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code" and not _is_test(c)]
+        cells = [
+            (f"cell {i + 1}", c.source)
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and not _is_test(c)
+        ]
         module = definitions.from_cells(cells)
         with tempfile.TemporaryDirectory(prefix="course-autograde-") as tmp:
-            judge = Judge(Path(tmp), time_limit=self.time_limit, sandbox=sandbox)
+            judge = Judge(Path(tmp), time_limit=self.time_limit, sandbox=sandbox, secret=self._secret())
             try:
                 for cell in nb.cells:
                     if _is_test(cell):
@@ -87,6 +96,16 @@ class GradeOutsideKernel(NbGraderPreprocessor):
             finally:
                 judge.close()
         return nb, resources
+
+    def _secret(self) -> str:
+        """The course's secret for the hidden cases' seeds (``course nbgrader init`` wrote it)."""
+        root = self.config.get("CourseDirectory", {}).get("root")
+        path = Path(root if isinstance(root, str) and root else Path.cwd()) / SECRET
+        if not path.exists():
+            raise CourseError(
+                f"{path} is missing: `course nbgrader init` writes it (the hidden cases' seeds)"
+            )
+        return path.read_text().strip()
 
     def _private_folders(self) -> list[Path]:
         """The course folder (gradebook, source, submissions, feedback) and the exchange."""
@@ -107,7 +126,9 @@ class GradeOutsideKernel(NbGraderPreprocessor):
         if not module.defines(name):
             return [_error(f"{exercise} fails: the notebook defines no `{name}` at the top level of a cell")]
         try:
-            results = [judge.grade(slug, exercise, module.source, h) for h in ((False, True) if hidden else (False,))]
+            results = [
+                judge.grade(slug, exercise, module.source, h) for h in ((False, True) if hidden else (False,))
+            ]
         except CourseError as e:
             return [_error(str(e))]
         where = judge.module_path(slug, module.source).name

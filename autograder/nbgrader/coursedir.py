@@ -1,15 +1,19 @@
 """``course nbgrader init``: an nbgrader course folder that works without root and
 without JupyterHub: its own config, an sqlite gradebook and exchange inside it, and a
-template of the students' CSV."""
+template of the students' CSV, and
+the secret that the hidden cases' seeds come from."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from course.errors import CourseError
 
 CONFIG = "nbgrader_config.py"
 STUDENTS = "students.csv"
+#: The secret from which the hidden cases' seeds are drawn at grading time.
+SECRET = "hidden_cases_secret.txt"
 
 _CONFIG_TEXT = '''"""nbgrader's configuration for the course "Transformer Circuits, hands-on",
 written by `course nbgrader init`. Run nbgrader from this folder; paths are relative
@@ -74,6 +78,11 @@ def init(
     else:
         exchange_text = repr(str(Path(exchange).resolve()))
     written = [directory / CONFIG]
+    secret = directory / SECRET
+    if not secret.exists():  # the hidden cases' seeds: never released, never in the kit
+        secret.write_text(secrets.token_hex(16) + "\n")
+        secret.chmod(0o600)
+        written.append(secret)
     (directory / CONFIG).write_text(
         _CONFIG_TEXT.format(course_id=course_id, exchange=exchange_text, timeout=int(timeout))
     )

@@ -51,10 +51,14 @@ class Judge:
         time_limit: float = runner.TIME_LIMIT,
         memory: int = runner.MEMORY_LIMIT,
         sandbox=None,
+        secret: str | None = None,
     ):
         self.directory = Path(directory)
         self.time_limit, self.memory = time_limit, memory
         self.slot = runner.WorkerSlot(sandbox)
+        # Hidden cases need solutions/ for their references; with the course's secret,
+        # their seeds are the secret's.
+        self.hidden_cases, self.secret = snapshots.have_solutions(), secret
         self.results: dict[tuple[str, str, str], dict[bool, runner.ExerciseResult]] = {}
 
     def module_path(self, slug: str, source: str) -> Path:
@@ -90,7 +94,7 @@ class Judge:
         worth = snapshots.points(slug, snapshots.preferred(slug))[exercise]
         parts = {h: runner.ExerciseResult(slug, exercise, "failed", 0, worth) for h in (False, True)}
         path.write_text(source)
-        case_list = framework.cases(check, runner.devices(), hidden=True)
+        case_list = framework.cases(check, runner.devices(), hidden=self.hidden_cases, secret=self.secret)
         reference = _reference(slug)
         try:
             _refuse_solutions(source, path, exercise)
@@ -129,7 +133,7 @@ class Judge:
 
 def _reference(slug: str):
     """The chapter's references, from the same source as ``course check``'s."""
-    return (snapshots.snapshot_reference if snapshots.preferred(slug) else snapshots.live_reference)(slug)
+    return snapshots.reference(slug, snapshots.preferred(slug))
 
 
 def _refuse_solutions(source: str, path: Path, exercise: str) -> None:

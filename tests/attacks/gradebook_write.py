@@ -2,7 +2,7 @@
 
 import sqlite3
 
-BODY = '''
+BODY = """
     import pathlib, sqlite3
     for db in pathlib.Path("/tmp").glob("**/gradebook.db"):
         try:
@@ -11,10 +11,12 @@ BODY = '''
             con.commit()
         except Exception:
             pass
-'''
+"""
 
 
 def harmless(course, before):
     con = sqlite3.connect(str(course / "gradebook.db"))
-    (extra,) = con.execute("SELECT COUNT(*) FROM grade WHERE extra_credit IS NOT NULL AND extra_credit > 0").fetchone()
+    (extra,) = con.execute(
+        "SELECT COUNT(*) FROM grade WHERE extra_credit IS NOT NULL AND extra_credit > 0"
+    ).fetchone()
     assert extra == 0

@@ -1,6 +1,6 @@
 """Hold an exclusive lock on the gradebook while grading goes on."""
 
-BODY = '''
+BODY = """
     import pathlib, sqlite3
     for db in pathlib.Path("/tmp").glob("**/gradebook.db"):
         try:
@@ -9,4 +9,4 @@ BODY = '''
             globals()["_held"] = con
         except Exception:
             pass
-'''
+"""

@@ -1,13 +1,13 @@
 """Write a fake grader into source/<assignment>/, which the next release would ship."""
 
-BODY = '''
+BODY = """
     import pathlib
     for folder in pathlib.Path("/tmp").glob("**/source/zero_layer"):
         try:
             (folder / "autograder.py").write_text("def check(*a, **k): pass\\n")
         except OSError:
             pass
-'''
+"""
 
 
 def harmless(course, before):

@@ -1,6 +1,6 @@
 """Write "passed" into the judge's reply pipe through /proc/<pid>/fd."""
 
-BODY = '''
+BODY = """
     import os
     for pid in os.listdir("/proc"):
         if pid.isdigit() and int(pid) != os.getpid():
@@ -10,4 +10,4 @@ BODY = '''
                         f.write('{"status": "passed", "messages": []}\\n')
             except OSError:
                 pass
-'''
+"""

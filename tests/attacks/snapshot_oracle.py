@@ -1,6 +1,6 @@
 """Answer from the stored references: find the snapshot, match the case by its inputs."""
 
-BODY = '''
+BODY = """
     import json, pathlib
     import autograder
     from safetensors.torch import load_file
@@ -10,4 +10,4 @@ BODY = '''
         if key.startswith("bigram_counts|") and value.shape == (d_vocab, d_vocab):
             if int(value.sum()) == len(tokens) - 1:
                 return value
-'''
+"""
