@@ -137,11 +137,13 @@ def test_eigenvalues_of_the_k_composition_term_find_the_induction_heads(model):
     # The previous-token head is the layer-0 head through which each induction head matches best.
     assert all(int(qk[h].argmax()) == PREV[1] for _, h in INDUCTION)
     eigenvalues = ind.k_composition_eigenvalues(
-        model.W_E, model.W_V[0, PREV[1] : PREV[1] + 1], model.W_O[0, PREV[1] : PREV[1] + 1], model.W_Q[1], model.W_K[1]
+        model.W_E,
+        model.W_V[0, PREV[1] : PREV[1] + 1],
+        model.W_O[0, PREV[1] : PREV[1] + 1],
+        model.W_Q[1],
+        model.W_K[1],
     )
-    torch.testing.assert_close(
-        eigenvalues.sum(-1).real / eigenvalues.abs().sum(-1), through_prev[:, None]
-    )
+    torch.testing.assert_close(eigenvalues.sum(-1).real / eigenvalues.abs().sum(-1), through_prev[:, None])
     found = ind.induction_scores_from_weights(model.W_E, model.W_pos, model.W_Q, model.b_Q, model.W_K,
                                               model.b_K, model.W_V, model.W_O, model.W_U)  # fmt: skip
     assert {(1, h) for h in found.topk(2).indices.tolist()} == INDUCTION

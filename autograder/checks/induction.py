@@ -220,7 +220,9 @@ def sorted_parts(eigenvalues):
 
 def a_score(inputs, score):
     worst = float(score.double().abs().max()) if score.numel() else 0.0
-    return None if worst <= 1 + 1e-5 else f"a score Re(Σ λ) / Σ |λ| lies in [−1, 1], yours reaches {worst:.3g}"
+    return (
+        None if worst <= 1 + 1e-5 else f"a score Re(Σ λ) / Σ |λ| lies in [−1, 1], yours reaches {worst:.3g}"
+    )
 
 
 #: With a 200,000-token vocabulary, one d_vocab × d_vocab circuit takes 320 GB in float64.

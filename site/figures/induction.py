@@ -290,7 +290,10 @@ def qk_ov_eigenvalue_scatters():
     qk = ind.k_composition_eigenvalues(m.W_E, m.W_V[0, prev : prev + 1], m.W_O[0, prev : prev + 1], m.W_Q[1],
                                        m.W_K[1])[:, 0]  # fmt: skip
     ov = torch.linalg.eigvals(m.W_O[1] @ (m.W_U @ m.W_E) @ m.W_V[1])
-    panels = {f"QK: K-composition through {_head(0, prev)}": _normalised(qk), "OV: W_E W_V W_O W_U": _normalised(ov)}
+    panels = {
+        f"QK: K-composition through {_head(0, prev)}": _normalised(qk),
+        "OV: W_E W_V W_O W_U": _normalised(ov),
+    }
     return plots.eigenvalue_scatter(panels, [_head(1, h) for h in range(m.cfg.n_heads)])
 
 
@@ -359,7 +362,10 @@ def position_similarity():
     sinusoids, _ = ind.sinusoidal_positions(torch.arange(128, dtype=torch.float64), 64)
     learned = torch.nn.functional.normalize(_model().W_pos[:n], dim=-1)
     return plots.matrix_maps(
-        {"rotated sinusoids": (sinusoids @ sinusoids.T)[:n, :n], "attn-only-2l (cosine)": learned @ learned.T},
+        {
+            "rotated sinusoids": (sinusoids @ sinusoids.T)[:n, :n],
+            "attn-only-2l (cosine)": learned @ learned.T,
+        },
         xlabel="position j",
         ylabel="position i",
     )

@@ -177,10 +177,10 @@ MUTATIONS |= {
     ],
 }
 
-SMALL = "    small = read.mT @ (W_V_earlier.mT[None] @ query[:, None])  # B A: [later, earlier, d_head, d_head]"
-DENSE_C = (
-    "(W_E @ W_Q_later)[:, None] @ (W_E @ W_V_earlier @ W_O_earlier @ W_K_later[:, None]).mT"
+SMALL = (
+    "    small = read.mT @ (W_V_earlier.mT[None] @ query[:, None])  # B A: [later, earlier, d_head, d_head]"
 )
+DENSE_C = "(W_E @ W_Q_later)[:, None] @ (W_E @ W_V_earlier @ W_O_earlier @ W_K_later[:, None]).mT"
 MUTATIONS |= {
     "k_composition_eigenvalues": [
         (
@@ -293,7 +293,10 @@ MUTATIONS |= {
         ),
         (
             "the position not moved on",
-            ("W_O[0, 0, :d_pos, free : free + d_pos] = R", "W_O[0, 0, :d_pos, free : free + d_pos] = eye_pos"),
+            (
+                "W_O[0, 0, :d_pos, free : free + d_pos] = R",
+                "W_O[0, 0, :d_pos, free : free + d_pos] = eye_pos",
+            ),
             "of your layer-1 head's queries",
         ),
         (
