@@ -254,3 +254,62 @@ def logit_attribution(
     directions = W_U[:, tokens[:, 1:]]  # [d_model, batch, pos - 1]
     return einops.einsum(components[:, :, :-1], directions, "c b p d, d b p -> c b p")
     ### END SOLUTION
+
+
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=15,
+    hints=(
+        "y_i = Σ_j A[i, j] (x_j W): a matrix product over positions and one over features; they "
+        "commute, so pick the cheaper order.",
+        "x @ W first shrinks the features to d_out before A mixes positions: pos · d_in · d_out + "
+        "pos² · d_out multiplications, against pos² · d_in + pos · d_in · d_out the other way.",
+    ),
+)
+def tensor_product_apply(
+    A: Float[Tensor, "pos pos"], W: Float[Tensor, "d_in d_out"], x: Float[Tensor, "... pos d_in"]
+) -> Float[Tensor, "... pos d_out"]:
+    """(A ⊗ W) applied to activations x, in the course's row form: A mixes positions and W
+    maps features, independently,
+
+    y_i = Σ_j A[i, j] x_j W,   i.e. y = A x W   for each leading index of x.
+
+    The paper writes a head as (A^h ⊗ W_OV^h) x: the attention pattern acts on the position
+    axis, W_OV on the d_model axis. As a matrix on flattened activations, A ⊗ W is
+    (pos · d_in) × (pos · d_out): never build it; the grader has 1,500 positions and 1,000
+    features, where it would take 36 GB.
+    """
+    ### BEGIN SOLUTION
+    return A @ (x @ W)
+    ### END SOLUTION
+
+
+@exercise(
+    difficulty=3,
+    importance=3,
+    minutes=15,
+    hints=(
+        "Flattened row-major, x.flatten()[j · d_in + k] = x[j, k], and y[i, l] = Σ_{j,k} x[j, k] A[i, j] W[k, l]: "
+        "the matrix entry at row (j, k), column (i, l) is A[i, j] W[k, l].",
+        "einops.einsum(A, W, 'i j, k l -> j k i l') puts A[i, j] W[k, l] at [j, k, i, l]; merge (j k) and "
+        "(i l) with einops.rearrange. (It is also torch.kron(A.T, W).)",
+    ),
+)
+def tensor_product_matrix(
+    A: Float[Tensor, "pos pos"], W: Float[Tensor, "d_in d_out"]
+) -> Float[Tensor, "pos_d_in pos_d_out"]:
+    """The explicit matrix of A ⊗ W on flattened activations, for small sizes: M
+    [pos · d_in, pos · d_out] such that, for any x [pos, d_in],
+
+    x.flatten() @ M == tensor_product_apply(A, W, x).flatten(),
+
+    with PyTorch's row-major flattening (index j · d_in + k holds x[j, k]). In the row-vector
+    convention the position part appears transposed: the paper's column-vector A ⊗ W is this
+    M transposed. It shows what the notation means, a block matrix with block (j, i) equal to
+    A[i, j] W; the computation itself should stay factored.
+    """
+    ### BEGIN SOLUTION
+    blocks = einops.einsum(A, W, "i j, k l -> j k i l")  # row (j, k), column (i, l): A[i, j] W[k, l]
+    return einops.rearrange(blocks, "j k i l -> (j k) (i l)")
+    ### END SOLUTION

@@ -214,3 +214,35 @@ CHECKS.insert(
         shapes=(*SHAPES, Shape("the zoo's attn-only-2l", 9, batch=2, pos=24, zoo="attn-only-2l")),
     ),
 )
+
+
+# --- tensor-product notation -----------------------------------------------------------
+
+
+def _tensor_product_inputs(s: Shape, g: torch.Generator) -> dict:
+    """A causal pattern over pos positions, a map d_model → d_head, and activations."""
+    scores = randn(g, s.pos, s.pos, scale=2.0)
+    future = torch.ones(s.pos, s.pos, dtype=torch.bool).triu(diagonal=1)
+    A = scores.masked_fill(future, float("-inf")).softmax(-1)
+    return dict(
+        A=A, W=randn(g, s.d_model, s.d_head, scale=s.d_model**-0.5), x=randn(g, s.batch, s.pos, s.d_model)
+    )
+
+
+#: A ⊗ W would be (1,500 · 1,000) × (1,500 · 2): 36 GB in float64, 18 GB in float32.
+WIDE_TENSOR = Shape("1,500 positions, d_model 1,000", 10, batch=1, pos=1500, d_model=1000, d_head=2)
+
+
+def _kron_inputs(s: Shape, g: torch.Generator) -> dict:
+    inputs = _tensor_product_inputs(s, g)
+    return dict(A=inputs["A"], W=inputs["W"])
+
+
+CHECKS += [
+    Check("tensor_product_apply", _tensor_product_inputs, shapes=(*SHAPES, WIDE_TENSOR),
+          hint="y = A x W: A @ (x @ W), the position mix and the feature map one after the other; "
+          "never torch.kron"),
+    Check("tensor_product_matrix", _kron_inputs,
+          hint="row (j, k) and column (i, l) hold A[i, j] W[k, l] when x is flattened row-major and "
+          "multiplied from the left: torch.kron(A.T, W)"),
+]  # fmt: skip

@@ -82,3 +82,23 @@ def attention_viewer() -> dict:
                 }
             )
     return {"tokens": [plots.token_label(tok.token_str(int(t))) for t in tokens[0]], "heads": heads}
+
+
+# --- tensor-product notation -----------------------------------------------------------
+
+
+def tensor_product_error() -> str:
+    """The largest gap, over every head of attn-only-2l on 24 random tokens, between hook_result
+    and (A^h ⊗ W_OV^h) x plus the value bias moved by the pattern."""
+    model = zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+    tokens = torch.randint(1, model.cfg.d_vocab, (1, 24), generator=torch.Generator().manual_seed(0))
+    _, cache = model.run_with_cache(tokens)
+    worst = 0.0
+    for layer in range(model.cfg.n_layers):
+        x = cache["resid_pre", layer][0]
+        for h in range(model.cfg.n_heads):
+            W_OV = model.W_V[layer, h] @ model.W_O[layer, h]
+            ours = rs.tensor_product_apply(cache["pattern", layer][0, h], W_OV, x)
+            ours = ours + model.b_V[layer, h] @ model.W_O[layer, h]
+            worst = max(worst, (ours - cache["result", layer][0, :, h]).abs().max().item())
+    return f"{worst:.0e}"

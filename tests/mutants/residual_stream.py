@@ -141,3 +141,36 @@ MUTATIONS = {
         ),
     ],
 }
+
+MUTATIONS |= {
+    "tensor_product_apply": [
+        (
+            "the Kronecker matrix built",
+            (
+                "    return A @ (x @ W)",
+                "    M = torch.kron(A.T.contiguous(), W)\n"
+                "    return (x.flatten(-2) @ M).unflatten(-1, (A.shape[0], W.shape[1]))",
+            ),
+            "memory",
+        ),
+        ("the pattern transposed", ("    return A @ (x @ W)", "    return A.T @ (x @ W)"), "values are off"),
+        (
+            "only the diagonal of the pattern",
+            ("    return A @ (x @ W)", "    return torch.diag_embed(A.diagonal()) @ (x @ W)"),
+            "values are off",
+        ),
+    ],
+    "tensor_product_matrix": [
+        ("A not transposed", ('"i j, k l -> j k i l"', '"i j, k l -> i k j l"'), "values are off"),
+        (
+            "the factors in the wrong order",
+            ('"j k i l -> (j k) (i l)"', '"j k i l -> (k j) (l i)"'),
+            "values are off",
+        ),
+        (
+            "the column-vector matrix, the paper's A ⊗ W",
+            ('"j k i l -> (j k) (i l)"', '"j k i l -> (i l) (j k)"'),
+            "expected shape",
+        ),
+    ],
+}
