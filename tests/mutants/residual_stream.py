@@ -174,3 +174,47 @@ MUTATIONS |= {
         ),
     ],
 }
+
+_ROTATE = "return W_E @ R, W_pos @ R, R.T @ W_Q, R.T @ W_K, R.T @ W_V, W_O @ R, b_O @ R, R.T @ W_U"
+_KURTOSIS = "return (z**4).mean(0) / (z**2).mean(0) ** 2 - 3"
+_PR = "return s2.sum(-1) ** 2 / (s2**2).sum(-1)"
+MUTATIONS |= {
+    "rotate_residual_stream": [
+        (
+            "readers rotated with R, not Rᵀ",
+            (_ROTATE, _ROTATE.replace("R.T @ W_Q, R.T @ W_K", "R @ W_Q, R @ W_K")),
+            "values are off",
+        ),
+        ("b_O left in the old basis", (_ROTATE, _ROTATE.replace("b_O @ R", "b_O")), "values are off"),
+        ("the unembedding not rotated", (_ROTATE, _ROTATE.replace("R.T @ W_U", "W_U")), "values are off"),
+    ],
+    "coordinate_kurtosis": [
+        ("not excess kurtosis", (_KURTOSIS, "return (z**4).mean(0) / (z**2).mean(0) ** 2"), "values are off"),
+        ("not centred", ("z = samples - samples.mean(0)", "z = samples"), "values are off"),
+        (
+            "over coordinates, not samples",
+            (
+                "z = samples - samples.mean(0)\n    return (z**4).mean(0) / (z**2).mean(0) ** 2 - 3",
+                "z = samples - samples.mean(-1, keepdim=True)\n    return (z**4).mean(-1) / (z**2).mean(-1) ** 2 - 3",
+            ),
+            "expected shape",
+        ),
+    ],
+    "participation_ratio": [
+        (
+            "not centred",
+            ("centred = samples - samples.mean(1, keepdim=True)", "centred = samples"),
+            "values are off",
+        ),
+        (
+            "singular values, not their squares",
+            (_PR, "return s2.sqrt().sum(-1) ** 2 / s2.sum(-1)"),
+            "values are off",
+        ),
+        (
+            "the square of the sum over the sum of squares, inverted",
+            (_PR, "return (s2**2).sum(-1) / s2.sum(-1) ** 2"),
+            "participation ratio lies between",
+        ),
+    ],
+}
