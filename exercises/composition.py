@@ -1,4 +1,4 @@
-# stub-sha256: 3a4959d8e28ab7b32c560a7341c034ffa0a9b717ac49e059d4f523df638739d5
+# stub-sha256: 91bf007bda1d18b947006f65670ab240d5a6d3d7156783ee93d313dd9e58e34f
 # Generated from solutions/composition.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Composition: Q-, K- and V-composition and virtual heads".
@@ -284,3 +284,31 @@ def offset_score_lift(
     """
     # YOUR CODE HERE
     raise NotImplementedError('composition.offset_score_lift: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#offset_score_lift')
+
+
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=15,
+    hints=(
+        "full = terms.sum(0); the logits without term t are full − terms[t], for every t at once by "
+        "broadcasting: full[None] − terms.",
+        "Position i predicts token i + 1: log-softmax over the vocabulary of logits[..., :-1, :], gather "
+        "tokens[:, 1:], and average over batch and positions.",
+    ),
+)
+def term_importance(
+    terms: Float[Tensor, "term batch pos d_vocab"], tokens: Int[Tensor, "batch pos"]
+) -> Float[Tensor, "term"]:
+    """How much the model needs each term of its path expansion (with the attention patterns
+    frozen, as ``path_expansion`` returns them): the mean next-token cross-entropy of the logits
+    with term t removed, minus that of all the terms together,
+
+    importance[t] = CE(Σ_s terms[s] − terms[t]) − CE(Σ_s terms[s]),
+
+    where CE averages −log softmax(logits[b, i])[tokens[b, i + 1]] over the batch and the
+    positions i < pos − 1. The paper's measure of which paths matter: a term whose removal
+    costs nothing is one the model could do without.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('composition.term_importance: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#term_importance')
