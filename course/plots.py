@@ -194,3 +194,22 @@ def loss_by_position(series: dict[str, Tensor], repeat_starts: int | None = None
     ax.legend(frameon=False)
     fig.tight_layout()
     return fig
+
+
+def matrix_maps(panels: dict[str, Tensor], xlabel: str = "", ylabel: str = "", title: str = "") -> Figure:
+    """Larger matrices side by side, each on its own symmetric colour scale around zero, with
+    no printed values (``annotated_heatmaps`` is for small ones): a similarity of positions,
+    or an attention pattern over a whole sequence."""
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.6 * len(panels) + 0.6, 3.6), squeeze=False, layout="constrained"
+    )
+    for ax, (name, m) in zip(axes[0], panels.items()):
+        a = torch.as_tensor(m).detach().double().cpu()
+        bound = float(a.abs().max()) or 1.0
+        image = ax.imshow(a.numpy(), cmap="RdBu_r", vmin=-bound, vmax=bound)
+        ax.set(title=name, xlabel=xlabel)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    axes[0][0].set_ylabel(ylabel)
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -1,4 +1,4 @@
-# stub-sha256: 364ac697dd84cbd786cc715e2fa13787031f5555cc160549bf39f6caad924650
+# stub-sha256: c5f9e5ab4cbbf8fdd26ac5bf8db80b29a009a054f0d7031df482e9324b7d1e50
 # Generated from solutions/composition.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Composition: Q-, K- and V-composition and virtual heads".
@@ -285,3 +285,31 @@ def offset_score_lift(
     """
     # YOUR CODE HERE
     raise NotImplementedError('composition.offset_score_lift: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#offset_score_lift')
+
+
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=15,
+    hints=(
+        "full = terms.sum(0); the logits without term t are full − terms[t], for every t at once by "
+        "broadcasting: full[None] − terms.",
+        "Position i predicts token i + 1: log-softmax over the vocabulary of logits[..., :-1, :], gather "
+        "tokens[:, 1:], and average over batch and positions.",
+    ),
+)
+def term_importance(
+    terms: Float[Tensor, "term batch pos d_vocab"], tokens: Int[Tensor, "batch pos"]
+) -> Float[Tensor, "term"]:
+    """How much the model needs each term of its path expansion (with the attention patterns
+    frozen, as ``path_expansion`` returns them): the mean next-token cross-entropy of the logits
+    with term t removed, minus that of all the terms together,
+
+    importance[t] = CE(Σ_s terms[s] − terms[t]) − CE(Σ_s terms[s]),
+
+    where CE averages −log softmax(logits[b, i])[tokens[b, i + 1]] over the batch and the
+    positions i < pos − 1. The paper's measure of which paths matter: a term whose removal
+    costs nothing is one the model could do without.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('composition.term_importance: not attempted yet. See the docs: Composition: Q-, K- and V-composition and virtual heads, https://course-circuits.github.io/course-circuits/composition/#term_importance')

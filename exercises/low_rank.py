@@ -1,4 +1,4 @@
-# stub-sha256: 1b0252bba7e39c529368749746771947620d9a5efe3d93f4264dd9f0bd5b78dd
+# stub-sha256: 4e0cb0a7bfa2296a60331c0fe7511694e8a983389f4ef23cf17a73b0ea61efa4
 # Generated from solutions/low_rank.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Low-rank circuits: W_QK and W_OV".
@@ -12,6 +12,7 @@ learn here carries over. Row-vector convention throughout (x @ W); shapes follow
 TransformerLens: W_Q [..., head, d_model, d_head], W_O [..., head, d_head, d_model].
 """
 
+from functools import cached_property
 from typing import Self
 
 import torch
@@ -55,16 +56,33 @@ class FactoredMatrix:
     products, singular values, eigenvalues, norm) costs O((ldim + rdim) · mdim²) from the
     factors, where the ldim × rdim matrix would cost O(ldim · rdim) just to write down.
     Leading dimensions (layers, heads) broadcast, as for torch.matmul. The interface is
-    TransformerLens's ``FactoredMatrix``.
+    TransformerLens's ``FactoredMatrix`` (3.9): the same attributes and methods, values,
+    shapes and exception types for bad shapes (AssertionError for inner dimensions that do not
+    match, RuntimeError for leading dimensions that do not broadcast, ValueError for an index
+    too long). Deliberate differences:
+
+    - ``svd()`` thins the factors with QR rather than SVD (the same decomposition, up to the
+      signs of singular vectors), and computes afresh on each call; ``U``, ``S``, ``V``,
+      ``collapse_l``, ``collapse_r`` and ``make_even`` share one decomposition, cached on the
+      instance (freed with it, unlike the class-level cache of TransformerLens's issue #796).
+    - ``norm()`` comes from two mdim × mdim Gram matrices, not from the SVD.
+    - Only tensors are accepted as factors (not TransformerLens's duck-typed TensorLike).
+    - The inner-dimension checks raise AssertionError explicitly, so ``python -O`` keeps them.
     """
 
     def __init__(self, A: Float[Tensor, "... ldim mdim"], B: Float[Tensor, "... mdim rdim"]):
         if A.shape[-1] != B.shape[-2]:
-            raise ValueError(
+            raise AssertionError(
                 "A's last dimension must equal B's second to last (the inner dimension, mdim); "
                 f"got A {tuple(A.shape)} and B {tuple(B.shape)}"
             )
-        leading = torch.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+        try:
+            leading = torch.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+        except RuntimeError as e:
+            raise RuntimeError(
+                f"Shape mismatch: cannot broadcast the leading dimensions of A {tuple(A.shape)} and "
+                f"B {tuple(B.shape)}: {e}"
+            ) from e
         self.A = A.broadcast_to(leading + A.shape[-2:])
         self.B = B.broadcast_to(leading + B.shape[-2:])
 
@@ -85,15 +103,84 @@ class FactoredMatrix:
         """The shape of A B: the leading dimensions, then (ldim, rdim)."""
         return self.A.shape[:-1] + self.B.shape[-1:]
 
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def has_leading_dims(self) -> bool:
+        """Whether there are dimensions before (ldim, rdim): layers, heads."""
+        return self.ndim > 2
+
+    @property
+    def pair(self) -> tuple[Float[Tensor, "... ldim mdim"], Float[Tensor, "... mdim rdim"]]:
+        """The factors (A, B), leading dimensions broadcast."""
+        return self.A, self.B
+
     def __repr__(self) -> str:
         return f"FactoredMatrix(shape={tuple(self.shape)}, mdim={self.mdim})"
 
     def __getitem__(self, index) -> Self:
-        """Index the leading dimensions only: ``model_QK[layer, head]`` is one head's circuit."""
+        """Index the leading dimensions: ``model_QK[layer, head]`` is one head's circuit. One
+        index more selects rows (of A), two more rows and columns (of B); an integer there
+        keeps its dimension, as a slice of length 1, so that the result is still a matrix."""
         index = index if isinstance(index, tuple) else (index,)
-        if sum(i is not None for i in index) > len(self.shape) - 2:
-            raise IndexError(f"only the {len(self.shape) - 2} leading dimensions can be indexed")
-        return FactoredMatrix(self.A[index], self.B[index])
+        n = sum(i is not None for i in index)
+        lead = self.ndim - 2
+
+        def keep(i):  # an integer row or column becomes a slice of one, as in TransformerLens
+            return slice(i, i + 1 if i != -1 else None) if isinstance(i, int) else i
+
+        if n <= lead:
+            return FactoredMatrix(self.A[index], self.B[index])
+        if n == lead + 1:
+            index = index[:-1] + (keep(index[-1]),)
+            return FactoredMatrix(self.A[index], self.B[index[:-1]])
+        if n == lead + 2:
+            rows, cols = keep(index[-2]), keep(index[-1])
+            return FactoredMatrix(self.A[index[:-2] + (rows,)], self.B[index[:-2] + (slice(None), cols)])
+        raise ValueError(f"{index} is too long an index for a FactoredMatrix with shape {tuple(self.shape)}")
+
+    def unsqueeze(self, k: int) -> Self:
+        """A new dimension of size 1 at ``k`` in both factors (as TransformerLens does, ``k``
+        counts in the factors' dimensions: use a leading position)."""
+        return FactoredMatrix(self.A.unsqueeze(k), self.B.unsqueeze(k))
+
+    @cached_property
+    def _svd_cached(self) -> tuple[Tensor, Tensor, Tensor]:
+        return self.svd()
+
+    @property
+    def U(self) -> Float[Tensor, "... ldim k"]:
+        """The left singular vectors of ``svd()``, computed once per matrix."""
+        return self._svd_cached[0]
+
+    @property
+    def S(self) -> Float[Tensor, "... k"]:
+        """The singular values of ``svd()``, descending, computed once per matrix."""
+        return self._svd_cached[1]
+
+    @property
+    def V(self) -> Float[Tensor, "... rdim k"]:
+        """The right singular vectors of ``svd()`` (V, so that A B = U diag(S) Vᵀ)."""
+        return self._svd_cached[2]
+
+    @property
+    def Vh(self) -> Float[Tensor, "... rdim k"]:
+        """Deprecated, as in TransformerLens: it has always returned V, not Vᵀ. Use ``V``."""
+        import warnings
+
+        warnings.warn(
+            "FactoredMatrix.Vh returns V (the right singular vectors), not Vh; use .V, or "
+            ".V.transpose(-2, -1) for the transpose",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.V
+
+    def __rmul__(self, scalar: float | Float[Tensor, ""]) -> Self:
+        """``scalar * M``: the same as ``M * scalar``."""
+        return self * scalar
 
     def get_corner(self, k: int = 3) -> Float[Tensor, "..."]:
         """The top-left k × k corner of A B (and the first k of each leading dimension),
@@ -224,7 +311,8 @@ class FactoredMatrix:
         the mdim × mdim matrix B A, as a complex tensor [..., mdim] in any order.
 
         A B has ldim − mdim more eigenvalues, all zero, that this leaves out. Real
-        matrices can have complex eigenvalues, in conjugate pairs.
+        matrices can have complex eigenvalues, in conjugate pairs. torch has no eigenvalue
+        routine for float16 or bfloat16: compute those in float32, as TransformerLens does.
         """
         # YOUR CODE HERE
         raise NotImplementedError('low_rank.FactoredMatrix.eigenvalues: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-eigenvalues')
@@ -243,6 +331,77 @@ class FactoredMatrix:
         mdim × mdim products only: never build A B."""
         # YOUR CODE HERE
         raise NotImplementedError('low_rank.FactoredMatrix.norm: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-norm')
+
+    @exercise(
+        difficulty=1,
+        importance=3,
+        minutes=5,
+        hints=("(c A) B = c (A B): scale one factor, never both.",),
+    )
+    def __mul__(self, scalar: float | Float[Tensor, ""]) -> Self:
+        """``M * c`` for a number c, or a tensor holding one number: c · A B, still factored
+        through the same inner dimension. (``c * M`` is given: it calls this.) The head
+        circuits of a model scaled by 1/√d_head, say. A tensor of more than one number is an
+        error, as in TransformerLens: use ``@`` for matrix products.
+        """
+        if isinstance(scalar, Tensor) and scalar.numel() != 1:
+            raise AssertionError(
+                f"a FactoredMatrix can be multiplied by a scalar only, not by a tensor of shape {tuple(scalar.shape)}; use @ for matrix products"
+            )
+        # YOUR CODE HERE
+        raise NotImplementedError('low_rank.FactoredMatrix.__mul__: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-__mul__')
+
+    @exercise(
+        difficulty=2,
+        importance=3,
+        minutes=10,
+        hints=(
+            "A B = U diag(S) Vᵀ: drop the orthonormal U on the left and keep diag(S) Vᵀ.",
+            "S[..., :, None] * V.transpose(-1, -2) scales row i of Vᵀ by S_i, with no diag matrix.",
+        ),
+    )
+    def collapse_l(self) -> Float[Tensor, "... k rdim"]:
+        """diag(S) Vᵀ [..., k, rdim], from the SVD A B = U diag(S) Vᵀ (``self.U``, ``self.S``,
+        ``self.V``, k = min(ldim, mdim, rdim)): the matrix with the orthonormal left factor taken
+        off. Since U has orthonormal columns, ‖x A B‖ = ‖(x U) diag(S) Vᵀ‖ and every
+        (A B)ᵀ (A B) = (diag(S) Vᵀ)ᵀ (diag(S) Vᵀ): for a question about what the matrix writes
+        (its output space), it says everything in k rows.
+        """
+        # YOUR CODE HERE
+        raise NotImplementedError('low_rank.FactoredMatrix.collapse_l: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-collapse_l')
+
+    @exercise(
+        difficulty=2,
+        importance=3,
+        minutes=5,
+        hints=("The mirror image of collapse_l: U diag(S) = U * S[..., None, :].",),
+    )
+    def collapse_r(self) -> Float[Tensor, "... ldim k"]:
+        """U diag(S) [..., ldim, k]: the matrix with the orthonormal right factor Vᵀ taken off,
+        so (A B)(A B)ᵀ = (U diag(S))(U diag(S))ᵀ: what the matrix reads (its input space), in
+        k columns.
+        """
+        # YOUR CODE HERE
+        raise NotImplementedError('low_rank.FactoredMatrix.collapse_r: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-collapse_r')
+
+    @exercise(
+        difficulty=2,
+        importance=3,
+        minutes=10,
+        hints=(
+            "Split each singular value between the two sides: U diag(√S) and diag(√S) Vᵀ.",
+            "Broadcast rather than build diag matrices: U * S.sqrt()[..., None, :].",
+        ),
+    )
+    def make_even(self) -> Self:
+        """The same matrix, factored evenly: FactoredMatrix(U diag(√S), diag(√S) Vᵀ), from the
+        SVD A B = U diag(S) Vᵀ. The model's factors are one of many (A G, G⁻¹ B for any
+        invertible G); this one has orthogonal columns on the left and orthogonal rows on the
+        right, each carrying half of every singular value: A'ᵀ A' = B' B'ᵀ = diag(S). Its inner
+        dimension is k = min(ldim, mdim, rdim).
+        """
+        # YOUR CODE HERE
+        raise NotImplementedError('low_rank.FactoredMatrix.make_even: not attempted yet. See the docs: Low-rank circuits: W_QK and W_OV, https://course-circuits.github.io/course-circuits/low-rank/#FactoredMatrix-make_even')
 
 
 @exercise(

@@ -1,4 +1,4 @@
-# stub-sha256: 8fa30528732097727f22f9325773776be0a453c8205c925416436c2edaf47fca
+# stub-sha256: 5cc8c856604bd43b6c1b0637f62ba0621bd9b21da9d410306a41eeed54cf8b5d
 # Generated from solutions/one_layer.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "One-layer models: path expansion and skip-trigrams".
@@ -237,3 +237,42 @@ def copying_share(triples: Int[Tensor, "n 3"]) -> float:
     """
     # YOUR CODE HERE
     raise NotImplementedError('one_layer.copying_share: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#copying_share')
+
+
+@exercise(
+    difficulty=3,
+    importance=4,
+    minutes=25,
+    hints=(
+        "i, j = torch.triu_indices(n, n, offset=1) lists the pairs i < j in order; keep those with "
+        "A_i = A_j, B_i ≠ B_j and C_i ≠ C_j. Interleave (A, B_i, C_j) and (A, B_j, C_i) with "
+        "torch.stack([...], dim=1).flatten(0, 1).",
+        "Score each crossed triple from the rows it needs: QK[B, A] = (W_E[B] W_Q^h) · (W_E[A] W_K^h) / "
+        "√d_head and OV[A, C] = (W_E[A] W_V^h W_O^h) · W_U[:, C], a dot product per triple.",
+    ),
+)
+def skip_trigram_bugs(
+    triples: Int[Tensor, "n 3"],
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_Q: Float[Tensor, "head d_model d_head"],
+    W_K: Float[Tensor, "head d_model d_head"],
+    W_V: Float[Tensor, "head d_model d_head"],
+    W_O: Float[Tensor, "head d_head d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    head: int,
+) -> tuple[Int[Tensor, "m 3"], Float[Tensor, "m"]]:
+    """The bugs that a head's skip-trigrams imply. Where should a head go at destination B?
+    The QK circuit decides, from B and the source A alone; what attending to A does is the OV
+    circuit's, from A alone. So if the head implements "A … B → C" and "A … B' → C'" (one
+    source, two destinations, two outputs), it also implements "A … B → C'" and "A … B' → C",
+    the paper's skip-trigram bugs ("keep … in → mind" and "keep … at → bay" bring
+    "keep … in → bay"). Their scores, QK[B, A] + OV[A, C] as in ``top_skip_trigrams``, add up
+    to the same total as the two originals'.
+
+    For every pair i < j of the given rows (A, B, C) with A_i = A_j, B_i ≠ B_j and C_i ≠ C_j, in
+    order of (i, j), return the crossed triples (A, B_i, C_j) and (A, B_j, C_i), in that order,
+    [m, 3], and their scores [m], in W_E's dtype. Never build the d_vocab × d_vocab circuits:
+    each score needs one row of W_E per token and one column of W_U.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('one_layer.skip_trigram_bugs: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#skip_trigram_bugs')

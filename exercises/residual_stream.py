@@ -1,4 +1,4 @@
-# stub-sha256: 6d690f973cf31b2ac571e8878602a77926a7bea01e0c634dd8af3b46d374143f
+# stub-sha256: 525b38b3163545029086a14b0efd96f86dc257df043b63a132b9c4b9ea65ed4e
 # Generated from solutions/residual_stream.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "The residual stream and independent heads".
@@ -231,3 +231,151 @@ def logit_attribution(
     """
     # YOUR CODE HERE
     raise NotImplementedError('residual_stream.logit_attribution: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#logit_attribution')
+
+
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=15,
+    hints=(
+        "y_i = Σ_j A[i, j] (x_j W): a matrix product over positions and one over features; they "
+        "commute, so pick the cheaper order.",
+        "x @ W first shrinks the features to d_out before A mixes positions: pos · d_in · d_out + "
+        "pos² · d_out multiplications, against pos² · d_in + pos · d_in · d_out the other way.",
+    ),
+)
+def tensor_product_apply(
+    A: Float[Tensor, "pos pos"], W: Float[Tensor, "d_in d_out"], x: Float[Tensor, "... pos d_in"]
+) -> Float[Tensor, "... pos d_out"]:
+    """(A ⊗ W) applied to activations x, in the course's row form: A mixes positions and W
+    maps features, independently,
+
+    y_i = Σ_j A[i, j] x_j W,   i.e. y = A x W   for each leading index of x.
+
+    The paper writes a head as (A^h ⊗ W_OV^h) x: the attention pattern acts on the position
+    axis, W_OV on the d_model axis. As a matrix on flattened activations, A ⊗ W is
+    (pos · d_in) × (pos · d_out): never build it; the grader has 1,500 positions and 1,000
+    features, where it would take 36 GB.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('residual_stream.tensor_product_apply: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#tensor_product_apply')
+
+
+@exercise(
+    difficulty=3,
+    importance=3,
+    minutes=15,
+    hints=(
+        "Flattened row-major, x.flatten()[j · d_in + k] = x[j, k], and y[i, l] = Σ_{j,k} x[j, k] A[i, j] W[k, l]: "
+        "the matrix entry at row (j, k), column (i, l) is A[i, j] W[k, l].",
+        "einops.einsum(A, W, 'i j, k l -> j k i l') puts A[i, j] W[k, l] at [j, k, i, l]; merge (j k) and "
+        "(i l) with einops.rearrange. (It is also torch.kron(A.T, W).)",
+    ),
+)
+def tensor_product_matrix(
+    A: Float[Tensor, "pos pos"], W: Float[Tensor, "d_in d_out"]
+) -> Float[Tensor, "pos_d_in pos_d_out"]:
+    """The explicit matrix of A ⊗ W on flattened activations, for small sizes: M
+    [pos · d_in, pos · d_out] such that, for any x [pos, d_in],
+
+    x.flatten() @ M == tensor_product_apply(A, W, x).flatten(),
+
+    with PyTorch's row-major flattening (index j · d_in + k holds x[j, k]). In the row-vector
+    convention the position part appears transposed: the paper's column-vector A ⊗ W is this
+    M transposed. It shows what the notation means, a block matrix with block (j, i) equal to
+    A[i, j] W; the computation itself should stay factored.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('residual_stream.tensor_product_matrix: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#tensor_product_matrix')
+
+
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=15,
+    hints=(
+        "Writers put a vector into the stream: multiply their output side by R (W_E R, W_O R, b_O R). "
+        "Readers take one out: put Rᵀ on their input side (Rᵀ W_Q), so that (x R) Rᵀ W_Q = x W_Q.",
+        "R is orthogonal, R Rᵀ = Id. Stacked weights [layer, head, d_model, d_head] multiply from the left "
+        "with R.T @ W_Q, broadcasting over layers and heads.",
+    ),
+)
+def rotate_residual_stream(
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_pos: Float[Tensor, "n_ctx d_model"],
+    W_Q: Float[Tensor, "layer head d_model d_head"],
+    W_K: Float[Tensor, "layer head d_model d_head"],
+    W_V: Float[Tensor, "layer head d_model d_head"],
+    W_O: Float[Tensor, "layer head d_head d_model"],
+    b_O: Float[Tensor, "layer d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    R: Float[Tensor, "d_model d_model"],
+) -> tuple[
+    Float[Tensor, "d_vocab d_model"],
+    Float[Tensor, "n_ctx d_model"],
+    Float[Tensor, "layer head d_model d_head"],
+    Float[Tensor, "layer head d_model d_head"],
+    Float[Tensor, "layer head d_model d_head"],
+    Float[Tensor, "layer head d_head d_model"],
+    Float[Tensor, "layer d_model"],
+    Float[Tensor, "d_model d_vocab"],
+]:
+    """The same attention-only model in a rotated basis of its residual stream: for an
+    orthogonal R, every residual vector x becomes x R. Fold R into every weight that writes to
+    the stream (W_E, W_pos, W_O, b_O) and Rᵀ into every weight that reads from it (W_Q, W_K,
+    W_V, W_U). Nothing in an attention-only model acts on single coordinates of the stream (no
+    activation function, no LayerNorm), so the logits do not change: its basis is not
+    privileged. Return the eight rotated weights in the order of the arguments; the biases of
+    queries, keys, values and logits do not touch the stream and stay as they are.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('residual_stream.rotate_residual_stream: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#rotate_residual_stream')
+
+
+@exercise(
+    difficulty=1,
+    importance=3,
+    minutes=10,
+    hints=(
+        "Flatten every leading dimension into samples: x.flatten(0, -2) is [samples, d_model]. Centre each "
+        "coordinate on its mean.",
+        "kurtosis = mean(z⁴) / mean(z²)² − 3, per coordinate, with the same (population) means in both.",
+    ),
+)
+def coordinate_kurtosis(x: Float[Tensor, "... d_model"]) -> Float[Tensor, "d_model"]:
+    """The excess kurtosis of every coordinate of the residual stream, over all the samples in
+    the leading dimensions (batch, positions):
+
+    kurtosis_k = mean(z_k⁴) / mean(z_k²)² − 3,   z_k = x_k − mean(x_k),
+
+    zero for a Gaussian, large for a heavy-tailed coordinate that is usually small and
+    sometimes huge. A basis is privileged when such statistics single out some coordinates;
+    in a rotated basis, every coordinate is a mixture of the old ones, and the tails blur.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('residual_stream.coordinate_kurtosis: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#coordinate_kurtosis')
+
+
+@exercise(
+    difficulty=2,
+    importance=3,
+    minutes=15,
+    hints=(
+        "Put each head's outputs in the rows of a matrix [samples, d_model], centred; the eigenvalues of "
+        "its covariance are its squared singular values (torch.linalg.svdvals).",
+        "PR = (Σ λ)² / Σ λ²: with s = svdvals, (s²).sum()² / (s⁴).sum(). Move the head axis to the front "
+        "so svdvals batches over heads.",
+    ),
+)
+def participation_ratio(result: Float[Tensor, "batch pos head d_model"]) -> Float[Tensor, "head"]:
+    """How many directions each head writes in: the participation ratio of the covariance of
+    its outputs over every (batch, position) sample,
+
+    PR = (Σ_i λ_i)² / Σ_i λ_i²,   λ the covariance's eigenvalues,
+
+    an effective rank between 1 (one direction) and the number of directions used, equally.
+    A head writes through W_O, so its PR is at most d_head, whatever d_model. Centre each
+    head's outputs on their mean first: a constant offset is not a direction it varies in.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError('residual_stream.participation_ratio: not attempted yet. See the docs: The residual stream and independent heads, https://course-circuits.github.io/course-circuits/residual-stream/#participation_ratio')

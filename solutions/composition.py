@@ -339,3 +339,39 @@ def offset_score_lift(
     at_offset = contributions.diagonal(offset=-offset, dim1=-2, dim2=-1)  # queries i ≥ offset
     return (at_offset - row_mean[..., offset:]).mean((-2, -1))
     ### END SOLUTION
+
+
+@exercise(
+    difficulty=2,
+    importance=4,
+    minutes=15,
+    hints=(
+        "full = terms.sum(0); the logits without term t are full − terms[t], for every t at once by "
+        "broadcasting: full[None] − terms.",
+        "Position i predicts token i + 1: log-softmax over the vocabulary of logits[..., :-1, :], gather "
+        "tokens[:, 1:], and average over batch and positions.",
+    ),
+)
+def term_importance(
+    terms: Float[Tensor, "term batch pos d_vocab"], tokens: Int[Tensor, "batch pos"]
+) -> Float[Tensor, "term"]:
+    """How much the model needs each term of its path expansion (with the attention patterns
+    frozen, as ``path_expansion`` returns them): the mean next-token cross-entropy of the logits
+    with term t removed, minus that of all the terms together,
+
+    importance[t] = CE(Σ_s terms[s] − terms[t]) − CE(Σ_s terms[s]),
+
+    where CE averages −log softmax(logits[b, i])[tokens[b, i + 1]] over the batch and the
+    positions i < pos − 1. The paper's measure of which paths matter: a term whose removal
+    costs nothing is one the model could do without.
+    """
+    ### BEGIN SOLUTION
+    full = terms.sum(0)
+    without = full[None] - terms  # [term, batch, pos, d_vocab]
+    targets = tokens[:, 1:, None].expand(len(terms), -1, -1, -1)
+
+    def loss(logits: Tensor) -> Tensor:
+        return -logits[..., :-1, :].log_softmax(-1).gather(-1, targets[: len(logits)]).mean((-3, -2, -1))
+
+    return loss(without) - loss(full[None])
+    ### END SOLUTION

@@ -14,7 +14,7 @@ import math
 
 import einops
 import torch
-from jaxtyping import Float, Int
+from jaxtyping import Complex, Float, Int
 from torch import Tensor
 
 from course.exercise import exercise
@@ -278,6 +278,119 @@ def diagonal_top1_rate(
 
 
 @exercise(
+    difficulty=3,
+    importance=5,
+    minutes=25,
+    hints=(
+        "C = A B with A = W_E W_Q^h [d_vocab, d_head] and B = (W_E W_V^p W_O^p W_K^h)ᵀ [d_head, d_vocab]; "
+        "its non-zero eigenvalues are those of the d_head × d_head matrix B A.",
+        "B A = (W_O^p W_K^h)ᵀ W_V^pᵀ (W_Eᵀ W_E) W_Q^h: W_Eᵀ W_E is only d_model × d_model. Put the later "
+        "heads on the first batch axis and the earlier ones on the second, e.g. W_Q_later[:, None] "
+        "and W_V_earlier[None].",
+    ),
+)
+def k_composition_eigenvalues(
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_V_earlier: Float[Tensor, "head_earlier d_model d_head"],
+    W_O_earlier: Float[Tensor, "head_earlier d_head d_model"],
+    W_Q_later: Float[Tensor, "head_later d_model d_head"],
+    W_K_later: Float[Tensor, "head_later d_model d_head"],
+) -> Complex[Tensor, "head_later head_earlier d_head"]:
+    """The eigenvalues of the K-composition term of every later head's QK circuit through
+    every earlier head, the token-to-token matrix (row form, 1/√d_head left out)
+
+    C^{h,p} = W_E W_Q^h (W_E W_V^p W_O^p W_K^h)ᵀ   [d_vocab, d_vocab]:
+
+    entry (a, b) is how much a query token a attends to a key at which the earlier head p
+    wrote token b (for a previous-token head p: a key whose previous token was b). C has
+    rank at most d_head, so return the d_head eigenvalues that can be non-zero, those of
+    the small matrix B A where C = A B, as [head_later, head_earlier, d_head] complex, in any
+    order (the grader sorts them). Never build the d_vocab × d_vocab matrix: the grader
+    has a vocabulary of 200,000 tokens.
+    """
+    ### BEGIN SOLUTION
+    gram = W_E.T @ W_E  # [d_model, d_model]
+    query = gram @ W_Q_later  # W_Eᵀ W_E W_Q^h: [head_later, d_model, d_head]
+    read = W_O_earlier[None] @ W_K_later[:, None]  # W_O^p W_K^h: [later, earlier, d_head, d_head]
+    small = read.mT @ (W_V_earlier.mT[None] @ query[:, None])  # B A: [later, earlier, d_head, d_head]
+    return torch.linalg.eigvals(small)
+    ### END SOLUTION
+
+
+@exercise(
+    difficulty=2,
+    importance=5,
+    minutes=10,
+    hints=(
+        "Reuse k_composition_eigenvalues; Re(Σ λ) / Σ |λ| over the last axis.",
+        "The numerator is the trace of B A, so the real part of the sum is all there is.",
+    ),
+)
+def k_composition_scores(
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_V_earlier: Float[Tensor, "head_earlier d_model d_head"],
+    W_O_earlier: Float[Tensor, "head_earlier d_head d_model"],
+    W_Q_later: Float[Tensor, "head_later d_model d_head"],
+    W_K_later: Float[Tensor, "head_later d_model d_head"],
+) -> Float[Tensor, "head_later head_earlier"]:
+    """How much each later head's K-composition term through each earlier head matches
+    same tokens, from the eigenvalues λ of C^{h,p} = W_E W_Q^h (W_E W_V^p W_O^p W_K^h)ᵀ:
+
+    score = Re(Σ λ) / Σ |λ|,   in [−1, 1],
+
+    the copying score of the eigenvalues chapter, applied to a QK circuit. Near +1, query
+    token a attends to keys whose previous token was a (through a previous-token head p):
+    the QK half of an induction head. Never build the d_vocab × d_vocab matrix.
+    """
+    ### BEGIN SOLUTION
+    eigenvalues = k_composition_eigenvalues(W_E, W_V_earlier, W_O_earlier, W_Q_later, W_K_later)
+    return eigenvalues.sum(-1).real / eigenvalues.abs().sum(-1)
+    ### END SOLUTION
+
+
+@exercise(
+    difficulty=3,
+    importance=5,
+    minutes=20,
+    hints=(
+        "The previous-token head p is the argmax of your positional_previous_token_scores on layer 0; "
+        "the QK score is k_composition_scores(...)[:, p] with layer 0 earlier and layer 1 later.",
+        "The OV circuit W_E W_V^h W_O^h W_U shares its non-zero eigenvalues with the d_head × d_head "
+        "W_O^h (W_U W_E) W_V^h. Return torch.minimum of the two scores.",
+    ),
+)
+def induction_scores_from_weights(
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_pos: Float[Tensor, "n_ctx d_model"],
+    W_Q: Float[Tensor, "2 head d_model d_head"],
+    b_Q: Float[Tensor, "2 head d_head"],
+    W_K: Float[Tensor, "2 head d_model d_head"],
+    b_K: Float[Tensor, "2 head d_head"],
+    W_V: Float[Tensor, "2 head d_model d_head"],
+    W_O: Float[Tensor, "2 head d_head d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+) -> Float[Tensor, "head"]:
+    """Find the induction heads of a two-layer model (shortformer positions) from its
+    weights alone, with eigenvalues. For every layer-1 head h, two scores in [−1, 1]:
+
+    QK: the K-composition score of h through the previous-token head p, the layer-0 head
+        with the highest ``positional_previous_token_scores``: does h match same tokens?
+    OV: the copying score Re(Σ λ) / Σ |λ| of h's full OV circuit W_E W_V^h W_O^h W_U:
+        does attending to b raise the logit of b?
+
+    An induction head needs both, so return their minimum, [head]. Never build the
+    d_vocab × d_vocab matrix of either circuit.
+    """
+    ### BEGIN SOLUTION
+    prev = int(positional_previous_token_scores(W_pos, W_Q[0], b_Q[0], W_K[0], b_K[0]).argmax())
+    qk = k_composition_scores(W_E, W_V[0, prev : prev + 1], W_O[0, prev : prev + 1], W_Q[1], W_K[1])[:, 0]
+    eigenvalues = torch.linalg.eigvals(W_O[1] @ (W_U @ W_E) @ W_V[1])  # [head, d_head]
+    ov = eigenvalues.sum(-1).real / eigenvalues.abs().sum(-1)
+    return torch.minimum(qk, ov)
+    ### END SOLUTION
+
+
+@exercise(
     difficulty=5,
     importance=5,
     minutes=60,
@@ -341,4 +454,110 @@ def induction_head_weights(
     W_U = zeros(d_model, V)
     W_U[tok + tokens, tokens] = 1.0
     return W_pos, W_Q, W_K, W_V, W_O, W_U
+    ### END SOLUTION
+
+
+@exercise(
+    difficulty=2,
+    importance=3,
+    minutes=15,
+    hints=(
+        "ω_f = 2π f / (2·n_freq + 1) for f = 1 … n_freq; angles = positions[:, None] · ω[None]; "
+        "interleave cos and sin with torch.stack([cos, sin], -1).flatten(-2).",
+        "In row form [cos θ, sin θ] @ [[cos ω, sin ω], [−sin ω, cos ω]] = [cos(θ + ω), sin(θ + ω)]; "
+        "torch.block_diag(*blocks) puts the 2 × 2 blocks on the diagonal.",
+    ),
+)
+def sinusoidal_positions(
+    positions: Float[Tensor, "n_ctx"], n_freq: int
+) -> tuple[Float[Tensor, "n_ctx d_pos"], Float[Tensor, "d_pos d_pos"]]:
+    """Rotated sinusoidal positions: with N = 2·n_freq + 1 and ω_f = 2π f / N,
+
+    W_pos[i] = (cos ω_1 p_i, sin ω_1 p_i, cos ω_2 p_i, sin ω_2 p_i, …, cos ω_F p_i, sin ω_F p_i)
+
+    for the positions p_i given, d_pos = 2·n_freq; and the rotation R [d_pos, d_pos] that
+    moves every position one step on, W_pos[i] R = the embedding of p_i + 1: one 2 × 2
+    rotation by ω_f per frequency, in the row-vector convention. A linear map can then do
+    arithmetic on positions. With these frequencies, W_pos[i] · W_pos[j] = Σ_f cos ω_f (p_i − p_j)
+    is n_freq when p_i = p_j and −1/2 for any other pair less than N apart. Return both in
+    the positions' dtype and on their device.
+    """
+    ### BEGIN SOLUTION
+    f = torch.arange(1, n_freq + 1, dtype=positions.dtype, device=positions.device)
+    omega = 2 * math.pi * f / (2 * n_freq + 1)
+    angles = positions[:, None] * omega[None]
+    W_pos = torch.stack([angles.cos(), angles.sin()], dim=-1).flatten(-2)
+    c, s = omega.cos(), omega.sin()
+    blocks = torch.stack([torch.stack([c, s], -1), torch.stack([-s, c], -1)], -2)  # [n_freq, 2, 2]
+    return W_pos, torch.block_diag(*blocks)
+    ### END SOLUTION
+
+
+@exercise(
+    difficulty=5,
+    importance=4,
+    minutes=60,
+    hints=(
+        "Layer 0, a duplicate-token head: queries and keys match on the token block (one-hot), and the "
+        "position block subtracts the match of a position with itself (W_pos[i] · W_pos[i] = n_freq, "
+        "any other pair −1/2), so a token finds its previous occurrence, not itself. Its values read the "
+        "position block; its W_O writes it, times R, into the free block.",
+        "Layer 1: the query reads the free block (where the previous occurrence's position + 1 now is), "
+        "the key reads its own position block; values copy the token, ×10, into the token block, which "
+        "W_U reads. Scale so that a match scores about 30 after 1/√d_head.",
+    ),
+)
+def pointer_induction_head_weights(
+    W_E: Float[Tensor, "d_vocab d_model"], W_pos: Float[Tensor, "n_ctx d_model"], n_freq: int, d_head: int
+) -> tuple[
+    Float[Tensor, "2 1 d_model d_head"],
+    Float[Tensor, "2 1 d_model d_head"],
+    Float[Tensor, "2 1 d_model d_head"],
+    Float[Tensor, "2 1 d_head d_model"],
+    Float[Tensor, "d_model d_vocab"],
+]:
+    """An induction head by pointer arithmetic, the paper's alternative to K-composition: no
+    previous-token head. A two-layer attention-only model, one head per layer, standard
+    positions, biases zero. The residual stream has three blocks: one-hot tokens in its first
+    d_vocab dimensions (W_E[t] = e_t, given), the rotated sinusoids of ``sinusoidal_positions``
+    with ``n_freq`` frequencies in the next 2·n_freq (W_pos, given; 2·n_freq + 1 ≥ n_ctx), and a
+    free block of 2·n_freq. d_head ≥ d_vocab + 2·n_freq.
+
+    Layer 0 attends from each token to its previous occurrence and writes that occurrence's
+    position moved one step on (times R); layer 1's query reads it and attends to the key at that
+    position, the token after the previous occurrence (Q-composition), and copies it. Return
+    (W_Q, W_K, W_V, W_O, W_U), stacked [layer, head, ...], in W_E's dtype and on its device. The
+    grader runs the model on random sequences of distinct tokens repeated twice and requires that
+    at least 95% of the second repeat's queries put their largest layer-1 weight on the right key,
+    and that the model predict at least 95% of the second repeat's next tokens.
+    """
+    ### BEGIN SOLUTION
+    V, d_model = W_E.shape
+    d_pos = 2 * n_freq
+    tok, pos, free = 0, V, V + d_pos  # where each block starts
+    like = dict(dtype=W_E.dtype, device=W_E.device)
+    _, R = sinusoidal_positions(torch.zeros(1, **like), n_freq)
+    eye_pos = torch.eye(d_pos, **like)
+    # Layer 0's score: s² · ([same token] − [same position] · 2 / (2 n_freq + 1)) / √d_head.
+    s0 = math.sqrt(30 * math.sqrt(d_head))
+    s1 = math.sqrt(30 * math.sqrt(d_head) / n_freq)  # a position match scores s1² · n_freq
+    W_Q, W_K = torch.zeros(2, 1, d_model, d_head, **like), torch.zeros(2, 1, d_model, d_head, **like)
+    W_V, W_O = torch.zeros(2, 1, d_model, d_head, **like), torch.zeros(2, 1, d_head, d_model, **like)
+    tokens = torch.arange(V, device=W_E.device)
+    # Layer 0, a duplicate-token head that writes the next position of what it found.
+    W_Q[0, 0, tok + tokens, tokens] = s0
+    W_K[0, 0, tok + tokens, tokens] = s0
+    W_Q[0, 0, pos : pos + d_pos, V : V + d_pos] = s0 * eye_pos
+    W_K[0, 0, pos : pos + d_pos, V : V + d_pos] = -s0 * eye_pos * 2 / (2 * n_freq + 1)
+    W_V[0, 0, pos : pos + d_pos, :d_pos] = eye_pos
+    W_O[0, 0, :d_pos, free : free + d_pos] = R
+    # Layer 1, the pointer-arithmetic head: "position + 1 of my previous occurrence" matches
+    # the key's own position; it copies that key's token, strongly.
+    W_Q[1, 0, free : free + d_pos, :d_pos] = s1 * eye_pos
+    W_K[1, 0, pos : pos + d_pos, :d_pos] = s1 * eye_pos
+    W_V[1, 0, tok + tokens, tokens] = 1.0
+    W_O[1, 0, tokens, tok + tokens] = 10.0
+    W_U = torch.zeros(d_model, V, **like)
+    W_U[tok + tokens, tokens] = 1.0
+    return W_Q, W_K, W_V, W_O, W_U
     ### END SOLUTION

@@ -279,3 +279,52 @@ def copying_share(triples: Int[Tensor, "n 3"]) -> float:
     ### BEGIN SOLUTION
     return (triples[:, 2] == triples[:, 0]).double().mean().item()
     ### END SOLUTION
+
+
+@exercise(
+    difficulty=3,
+    importance=4,
+    minutes=25,
+    hints=(
+        "i, j = torch.triu_indices(n, n, offset=1) lists the pairs i < j in order; keep those with "
+        "A_i = A_j, B_i ≠ B_j and C_i ≠ C_j. Interleave (A, B_i, C_j) and (A, B_j, C_i) with "
+        "torch.stack([...], dim=1).flatten(0, 1).",
+        "Score each crossed triple from the rows it needs: QK[B, A] = (W_E[B] W_Q^h) · (W_E[A] W_K^h) / "
+        "√d_head and OV[A, C] = (W_E[A] W_V^h W_O^h) · W_U[:, C], a dot product per triple.",
+    ),
+)
+def skip_trigram_bugs(
+    triples: Int[Tensor, "n 3"],
+    W_E: Float[Tensor, "d_vocab d_model"],
+    W_Q: Float[Tensor, "head d_model d_head"],
+    W_K: Float[Tensor, "head d_model d_head"],
+    W_V: Float[Tensor, "head d_model d_head"],
+    W_O: Float[Tensor, "head d_head d_model"],
+    W_U: Float[Tensor, "d_model d_vocab"],
+    head: int,
+) -> tuple[Int[Tensor, "m 3"], Float[Tensor, "m"]]:
+    """The bugs that a head's skip-trigrams imply. Where should a head go at destination B?
+    The QK circuit decides, from B and the source A alone; what attending to A does is the OV
+    circuit's, from A alone. So if the head implements "A … B → C" and "A … B' → C'" (one
+    source, two destinations, two outputs), it also implements "A … B → C'" and "A … B' → C",
+    the paper's skip-trigram bugs ("keep … in → mind" and "keep … at → bay" bring
+    "keep … in → bay"). Their scores, QK[B, A] + OV[A, C] as in ``top_skip_trigrams``, add up
+    to the same total as the two originals'.
+
+    For every pair i < j of the given rows (A, B, C) with A_i = A_j, B_i ≠ B_j and C_i ≠ C_j, in
+    order of (i, j), return the crossed triples (A, B_i, C_j) and (A, B_j, C_i), in that order,
+    [m, 3], and their scores [m], in W_E's dtype. Never build the d_vocab × d_vocab circuits:
+    each score needs one row of W_E per token and one column of W_U.
+    """
+    ### BEGIN SOLUTION
+    A, B, C = triples.unbind(-1)
+    i, j = torch.triu_indices(len(triples), len(triples), offset=1, device=triples.device)
+    keep = (A[i] == A[j]) & (B[i] != B[j]) & (C[i] != C[j])
+    i, j = i[keep], j[keep]
+    crossed = torch.stack([torch.stack([A[i], B[i], C[j]], -1), torch.stack([A[i], B[j], C[i]], -1)], 1)
+    crossed = crossed.flatten(0, 1)
+    a, b, c = crossed.unbind(-1)
+    qk = ((W_E[b] @ W_Q[head]) * (W_E[a] @ W_K[head])).sum(-1) / math.sqrt(W_Q.shape[-1])
+    ov = ((W_E[a] @ W_V[head] @ W_O[head]) * W_U[:, c].T).sum(-1)
+    return crossed, qk + ov
+    ### END SOLUTION

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from course import scores, zoo
-from course.dataset import frequent_tokens, load_streams, repeated_tokens
+from course.dataset import frequent_tokens, load_streams, repeated_tokens, text_batch
 from course.tokenizer import Tokenizer
 from course.train import RECIPES
 from solutions import composition as comp
@@ -101,3 +101,30 @@ def test_the_previous_token_head_lifts_the_induction_key(model, repeated):
         query_lift = comp.offset_score_lift(sides[1], PERIOD - 1)
         assert int(key_lift.argmax()) == 2 + PREV and key_lift[2 + PREV] > 3
         assert int(query_lift.argmax()) == 0 and query_lift[0] > 3
+
+
+def test_virtual_heads_matter_little_with_the_patterns_frozen():
+    """Term importance on attn-only-2l, patterns frozen: on held-out text the direct path (and the
+    biases) matter most; on repeated random tokens the two induction heads' own terms; and no
+    virtual head (second-order term) costs more than 0.1 nats when removed, in either."""
+    m = zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+    bos = Tokenizer().bos_id
+    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    batches = {
+        "text": text_batch(load_streams().val, 4, 128, bos, torch.Generator().manual_seed(0)),
+        "repeats": repeated_tokens(pool, 4, 40, 80, bos, torch.Generator().manual_seed(0)),
+    }
+    H = m.cfg.n_heads
+    for name, tokens in batches.items():
+        _, cache = m.run_with_cache(tokens)
+        terms = comp.path_expansion(tokens, cache["pattern", 0], cache["pattern", 1], m.W_E, m.W_V, m.b_V, m.W_O,
+                                    m.b_O, m.W_U, m.b_U)  # fmt: skip
+        importance = comp.term_importance(terms, tokens)
+        virtual = importance[1 + 2 * H : 1 + 2 * H + H * H]
+        assert virtual.max() < 0.1, name
+        top = set(importance.topk(2).indices.tolist())
+        if name == "text":
+            assert 0 in top and importance[0] > 1  # the direct path
+        else:
+            assert top == {1 + H + 0, 1 + H + 1}  # L1H0 and L1H1, the induction heads
+            assert importance[1 + H : 1 + H + 2].min() > 0.3

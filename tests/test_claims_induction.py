@@ -121,3 +121,62 @@ def test_the_hand_built_head_predicts_repeats():
         assert accuracy == 1.0
         assert scores.previous_token_scores(model, tokens)[0, 0] > 0.99
         assert scores.induction_scores(model, tokens, period)[1, 0] > 0.99
+
+
+def test_eigenvalues_of_the_k_composition_term_find_the_induction_heads(model):
+    """Through the previous-token head, the K-composition term of each induction head's QK
+    circuit has (almost) only positive eigenvalues, and the other layer-1 heads' do not; with
+    the OV circuit's copying score, the weights alone rank the two induction heads first."""
+    qk = ind.k_composition_scores(model.W_E, model.W_V[0], model.W_O[0], model.W_Q[1], model.W_K[1])
+    through_prev = qk[:, PREV[1]]
+    for h in range(model.cfg.n_heads):
+        if (1, h) in INDUCTION:
+            assert through_prev[h] > 0.95
+        else:
+            assert through_prev[h] < 0.3
+    # The previous-token head is the layer-0 head through which each induction head matches best.
+    assert all(int(qk[h].argmax()) == PREV[1] for _, h in INDUCTION)
+    eigenvalues = ind.k_composition_eigenvalues(
+        model.W_E,
+        model.W_V[0, PREV[1] : PREV[1] + 1],
+        model.W_O[0, PREV[1] : PREV[1] + 1],
+        model.W_Q[1],
+        model.W_K[1],
+    )
+    torch.testing.assert_close(eigenvalues.sum(-1).real / eigenvalues.abs().sum(-1), through_prev[:, None])
+    found = ind.induction_scores_from_weights(model.W_E, model.W_pos, model.W_Q, model.b_Q, model.W_K,
+                                              model.b_K, model.W_V, model.W_O, model.W_U)  # fmt: skip
+    assert {(1, h) for h in found.topk(2).indices.tolist()} == INDUCTION
+    assert min(found[h] for _, h in INDUCTION) > 0.9
+    assert max(found[h] for h in range(model.cfg.n_heads) if (1, h) not in INDUCTION) < 0.3
+    # In float32 too, and in the zoo's own dtype.
+    m32 = zoo.load("attn-only-2l").requires_grad_(False)
+    found32 = ind.induction_scores_from_weights(m32.W_E, m32.W_pos, m32.W_Q, m32.b_Q, m32.W_K, m32.b_K,
+                                                m32.W_V, m32.W_O, m32.W_U)  # fmt: skip
+    torch.testing.assert_close(found32.double(), found, atol=1e-4, rtol=1e-4)
+
+
+def test_pointer_arithmetic_needs_positions_the_zoo_did_not_learn():
+    """Rotated sinusoids move one step on by a rotation, exactly; attn-only-2l's learned positions
+    are far from any rotation's reach. The hand-built pointer-arithmetic head attends to the token
+    after the previous occurrence and predicts the repeat, in float32 and float64."""
+    from autograder.checks.induction import pointer_accuracy, pointer_positions
+
+    def best_rotation_error(W_pos):
+        X, Y = W_pos[:-1], W_pos[1:]
+        U, _, Vh = torch.linalg.svd(X.T @ Y)
+        return ((X @ (U @ Vh) - Y).norm() / Y.norm()).item()
+
+    sinusoids, R = ind.sinusoidal_positions(torch.arange(128, dtype=torch.float64), 64)
+    torch.testing.assert_close(sinusoids[:-1] @ R, sinusoids[1:])
+    assert best_rotation_error(sinusoids) < 1e-10
+    assert best_rotation_error(zoo.load("attn-only-2l", dtype=torch.float64).W_pos.detach()) > 0.2
+    V, period = 50, 40
+    n_ctx, d_model = 2 * period + 1, V + 4 * period
+    for dtype in (torch.float32, torch.float64):
+        W_E = torch.zeros(V, d_model, dtype=dtype)
+        W_E[:, :V] = torch.eye(V)
+        W_pos = pointer_positions(n_ctx, V, period, d_model).to(dtype)
+        weights = ind.pointer_induction_head_weights(W_E, W_pos, period, V + 2 * period)
+        attends, accuracy, duplicate = pointer_accuracy(W_E, W_pos, weights)
+        assert attends == 1.0 and accuracy == 1.0 and duplicate > 0.99

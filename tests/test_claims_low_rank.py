@@ -167,3 +167,99 @@ def test_the_strongest_entries_of_the_1l_full_ov_circuits_are_off_the_diagonal()
     for h in range(m.cfg.n_heads):
         _, rows, cols = lr.top_k_entries(full[0, h], k=5, chunk_size=512)
         assert not (rows == cols).any()
+
+
+def test_scaling_collapsing_and_even_factors_on_the_zoo():
+    """W_QK · 1/√d_head, kept thin, gives the scores' query-key part; the collapsed W_OV of every
+    head spreads its norm over several directions; and make_even balances factors that training
+    left close to, but not at, balance, without changing the matrix."""
+    m = zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+    tokens = torch.randint(0, m.cfg.d_vocab, (1, 16), generator=torch.Generator().manual_seed(0))
+    _, cache = m.run_with_cache(tokens)
+    QK, OV = circuits("attn-only-2l")
+    x = cache["resid_pre", 0][0] + m.W_pos[:16]
+    scaled = x @ (QK[0] * m.cfg.d_head**-0.5) @ x.T
+    assert isinstance(scaled, FactoredMatrix) and scaled.mdim == m.cfg.d_head
+    q, k = cache["q", 0][0] - m.b_Q[0], cache["k", 0][0] - m.b_K[0]
+    torch.testing.assert_close(scaled.AB, torch.einsum("qhe,khe->hqk", q, k) / m.cfg.d_head**0.5)
+    torch.testing.assert_close((m.cfg.d_head**-0.5 * QK).AB, (QK * m.cfg.d_head**-0.5).AB)
+
+    written, read = OV.collapse_l(), OV.collapse_r()
+    torch.testing.assert_close(written.norm(dim=-1), OV.S)
+    torch.testing.assert_close(read.norm(dim=-2), OV.S)
+    torch.testing.assert_close(written.mT @ written, OV.AB.mT @ OV.AB)
+    share = written.norm(dim=-1)[..., 0] ** 2 / OV.norm() ** 2
+    assert (share < 0.6).all() and (share > 0.05).all()  # several directions, none dominant
+
+    for M in (QK, OV):
+        ratio = M.A.norm(dim=(-2, -1)) / M.B.norm(dim=(-2, -1))
+        assert ((ratio - 1).abs() > 0.1).any() and (ratio > 0.5).all() and (ratio < 2).all()
+        even = M.make_even()
+        torch.testing.assert_close(even.AB, M.AB)
+        torch.testing.assert_close(even.A.norm(dim=(-2, -1)), even.B.norm(dim=(-2, -1)))
+        torch.testing.assert_close(even.A.mT @ even.A, torch.diag_embed(M.S))
+
+
+def test_the_rest_of_the_interface_matches_transformer_lens():
+    """Scalars on either side, ndim, has_leading_dims, pair, unsqueeze, U/S/V/Vh, collapse_l/r,
+    make_even, indexing beyond the leading dimensions, 16-bit eigenvalues and the errors of bad
+    shapes: the same values, shapes and exception types as TransformerLens's FactoredMatrix."""
+    tl = pytest.importorskip("transformer_lens", reason="the tl extra is not installed")
+    for ours in (small(4), small(5, l=6, m=9, r=7), small(6, lead=(1,)), FactoredMatrix(*small(7).pair)[0, 1]):
+        theirs = tl.FactoredMatrix(ours.A, ours.B)
+        assert (ours.ndim, ours.has_leading_dims) == (theirs.ndim, theirs.has_leading_dims)
+        assert all(torch.equal(a, b) for a, b in zip(ours.pair, theirs.pair))
+        for c in (2.5, -3, torch.tensor(0.5, dtype=torch.float64), torch.tensor([2.0], dtype=torch.float64)):
+            for a, b in ((ours * c, theirs * c), (c * ours, c * theirs)):
+                assert isinstance(a, FactoredMatrix) and a.mdim == b.mdim and a.shape == b.shape
+                torch.testing.assert_close(a.AB, b.AB)
+        for k in range(ours.ndim - 1):
+            assert ours.unsqueeze(k).shape == theirs.unsqueeze(k).shape
+        torch.testing.assert_close(ours.S, theirs.S)
+        assert ours.U.shape == theirs.U.shape and ours.V.shape == theirs.V.shape
+        with pytest.warns(DeprecationWarning):
+            assert ours.Vh is ours.V
+        # Singular vectors differ in sign between the two SVDs: compare what signs do not change.
+        for a, b in ((ours.collapse_l(), theirs.collapse_l()), (ours.collapse_r().mT, theirs.collapse_r().mT)):
+            assert a.shape == b.shape
+            torch.testing.assert_close(a.mT @ a, b.mT @ b)
+            torch.testing.assert_close(a.norm(dim=-1), b.norm(dim=-1))
+        even, their_even = ours.make_even(), theirs.make_even()
+        assert even.mdim == their_even.mdim
+        torch.testing.assert_close(even.AB, their_even.AB)
+        torch.testing.assert_close(even.A.mT @ even.A, their_even.A.mT @ their_even.A)
+        torch.testing.assert_close(even.B @ even.B.mT, their_even.B @ their_even.B.mT)
+        lead = (0,) * (ours.ndim - 2)
+        for index in (lead, lead + (1,), lead + (slice(1, 4),), lead + (2, 3), lead + (-1, -1),
+                      lead + (slice(0, 3), 1)):  # fmt: skip
+            a, b = ours[index], theirs[index]
+            assert a.shape == b.shape, index
+            torch.testing.assert_close(a.AB, b.AB)
+        with pytest.raises(ValueError):
+            theirs[lead + (0, 0, 0)]
+        with pytest.raises(ValueError):
+            ours[lead + (0, 0, 0)]
+
+    square = small(8, l=12, m=4, r=12)
+    for dtype in (torch.float16, torch.bfloat16):
+        A, B = square.A.to(dtype), square.B.to(dtype)
+        e, et = FactoredMatrix(A, B).eigenvalues, tl.FactoredMatrix(A, B).eigenvalues
+        assert e.dtype == et.dtype == torch.complex64
+        torch.testing.assert_close(e.real.sort(-1).values, et.real.sort(-1).values)
+
+    A, B, X = torch.randn(3, 5, 4), torch.randn(3, 4, 6), torch.randn(7, 2)
+    bad = {
+        "inner dimensions": lambda F: F(A, B.mT),
+        "leading dimensions": lambda F: F(A, torch.randn(2, 4, 6)),
+        "B A of a non-square matrix": lambda F: F(A, B).BA,
+        "a product with a matrix": lambda F: F(A, B) @ X,
+        "a product on the left": lambda F: X @ F(A, B),
+        "a product with a FactoredMatrix": lambda F: F(A, B) @ F(X, X.mT),
+        "a tensor that is not a scalar": lambda F: F(A, B) * torch.ones(2),
+    }
+    for what, make in bad.items():
+        with pytest.raises(Exception) as theirs:
+            make(tl.FactoredMatrix)
+        with pytest.raises(Exception) as ours:
+            make(FactoredMatrix)
+        assert ours.type is theirs.type, (what, ours.type, theirs.type)

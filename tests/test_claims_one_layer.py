@@ -107,3 +107,27 @@ def test_the_copying_trigrams_are_python(trigrams):
 
     assert any(t.strip() == "" and "\n" in t for t in copied(0)), copied(0)
     assert {" @", " >>>"} <= copied(1), copied(1)
+
+
+def test_skip_trigram_bugs_are_as_strong_as_the_trigrams_that_imply_them(weights):
+    """Among each head's 100 strongest skip-trigrams (frequent tokens), many pairs share a source;
+    their crossed triples' scores add up to the originals', and more than 40% of them score at
+    least as high as the 100th strongest trigram: the bugs come with the skill."""
+    pool = frequent_tokens(load_streams().train, POOL, exclude=Tokenizer().bos_id)
+    w = weights
+    for head in range(4):
+        triples, scores = ol.top_skip_trigrams(
+            w["W_E"][pool], w["W_Q"], w["W_K"], w["W_V"], w["W_O"], w["W_U"][:, pool], head, 100, chunk=128
+        )
+        triples = pool[triples]
+        crossed, crossed_scores = ol.skip_trigram_bugs(
+            triples, w["W_E"], w["W_Q"], w["W_K"], w["W_V"], w["W_O"], w["W_U"], head
+        )
+        assert len(crossed) >= 2 * 100
+        # The pairs again, to check the identity: score(A, B_i, C_j) + score(A, B_j, C_i) = s_i + s_j.
+        i, j = torch.triu_indices(100, 100, offset=1)
+        A, B, C = triples.unbind(-1)
+        keep = (A[i] == A[j]) & (B[i] != B[j]) & (C[i] != C[j])
+        total = scores[i[keep]] + scores[j[keep]]
+        torch.testing.assert_close(crossed_scores.view(-1, 2).sum(-1), total)
+        assert (crossed_scores >= scores.min()).double().mean() > 0.4

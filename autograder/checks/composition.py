@@ -212,3 +212,18 @@ CHECKS += [
           hint="for each query i ≥ offset: the entry at key i − offset minus the mean over keys "
           "j ≤ i (not all keys), then the mean over queries and batch"),
 ]  # fmt: skip
+
+
+def _term_inputs(s: Shape, g: torch.Generator) -> dict:
+    """Random path terms (the last larger, like a direct path) and tokens, two positions at least."""
+    pos = max(s.pos, 2)
+    terms = randn(g, s.head + 3, s.batch, pos, s.d_vocab)
+    terms[0] *= 3
+    return dict(terms=terms, tokens=torch.randint(0, s.d_vocab, (s.batch, pos), generator=g))
+
+
+CHECKS += [
+    Check("term_importance", _term_inputs,
+          hint="CE(full − terms[t]) − CE(full) for every t, with full = terms.sum(0) and CE the mean of "
+          "−log softmax(logits[:, i])[tokens[:, i + 1]] over batch and positions i < pos − 1"),
+]  # fmt: skip

@@ -179,6 +179,89 @@ CHECKS += [
 ]  # fmt: skip
 
 
+# --- the QK circuit by eigenvalues ------------------------------------------------------
+
+
+def _k_composition_inputs(s: Shape, g: torch.Generator) -> dict:
+    """An earlier layer and a later one, random; on even seeds the later heads' keys lean
+    towards reading what the earlier head 0 wrote as the queries read tokens, so that some
+    scores are near +1."""
+    h, d, e, v = s.head, s.d_model, s.d_head, s.d_vocab
+    W_V = randn(g, h, d, e, scale=d**-0.5)
+    W_O = randn(g, h, e, d, scale=e**-0.5)
+    W_Q = randn(g, h, d, e, scale=d**-0.5)
+    W_K = randn(g, h, d, e, scale=d**-0.5)
+    if s.seed % 2 == 0:  # W_O^p W_K^h leans towards (W_V^p)ᵀ W_Q^h, so the term leans to matching
+        W_K = W_K + torch.linalg.pinv(W_O[0]) @ W_V[0].mT @ W_Q
+    return dict(W_E=randn(g, v, d), W_V_earlier=W_V, W_O_earlier=W_O, W_Q_later=W_Q, W_K_later=W_K)
+
+
+def _small_k_composition(inputs) -> torch.Tensor:
+    """B A of every pair, in float64 on the CPU: the grader's own, for an invariant."""
+    W_E, W_V, W_O, W_Q, W_K = (inputs[n].double().cpu() for n in
+                               ("W_E", "W_V_earlier", "W_O_earlier", "W_Q_later", "W_K_later"))  # fmt: skip
+    return (W_O[None] @ W_K[:, None]).mT @ W_V.mT[None] @ (W_E.T @ W_E @ W_Q)[:, None]
+
+
+def eigenvalues_sum_to_the_trace(inputs, eigenvalues):
+    trace = _small_k_composition(inputs).diagonal(dim1=-2, dim2=-1).sum(-1)
+    got = eigenvalues.real.double().cpu().sum(-1)
+    err = float((got - trace).abs().max())
+    if err > 1e-3 * (1 + float(trace.abs().max())):
+        return (
+            f"the eigenvalues of a matrix sum to its trace, yet yours miss the trace of B A by {err:.3g}: "
+            "they are the eigenvalues of another matrix"
+        )
+    return None
+
+
+def sorted_parts(eigenvalues):
+    """The real parts sorted, then the imaginary parts sorted: the same for every order in
+    which the eigenvalues come, and close whenever the eigenvalues are."""
+    return torch.cat([eigenvalues.real.sort(-1).values, eigenvalues.imag.sort(-1).values], -1).double()
+
+
+def a_score(inputs, score):
+    worst = float(score.double().abs().max()) if score.numel() else 0.0
+    return (
+        None if worst <= 1 + 1e-5 else f"a score Re(Σ λ) / Σ |λ| lies in [−1, 1], yours reaches {worst:.3g}"
+    )
+
+
+#: With a 200,000-token vocabulary, one d_vocab × d_vocab circuit takes 320 GB in float64.
+#: (No zoo case: a dense answer would then run out of time before it ran out of memory; the
+#: chapter's claims test runs the references on the zoo.)
+K_COMPOSITION_SHAPES = (*SHAPES, WIDE_VOCAB)
+
+
+def _from_weights_inputs(s: Shape, g: torch.Generator) -> dict:
+    """A two-layer model's weights, random."""
+    h, d, e, v = s.head, s.d_model, s.d_head, s.d_vocab
+    return dict(
+        W_E=randn(g, v, d), W_pos=randn(g, s.pos + 2, d),
+        W_Q=randn(g, 2, h, d, e, scale=d**-0.5), b_Q=randn(g, 2, h, e),
+        W_K=randn(g, 2, h, d, e, scale=d**-0.5), b_K=randn(g, 2, h, e),
+        W_V=randn(g, 2, h, d, e, scale=d**-0.5), W_O=randn(g, 2, h, e, d, scale=e**-0.5),
+        W_U=randn(g, d, v, scale=d**-0.5),
+    )  # fmt: skip
+
+
+CHECKS += [
+    Check("k_composition_eigenvalues", _k_composition_inputs, canonical=sorted_parts,
+          invariants=(eigenvalues_sum_to_the_trace,), shapes=K_COMPOSITION_SHAPES,
+          hint="B A = (W_O^p W_K^h)ᵀ W_V^pᵀ (W_Eᵀ W_E) W_Q^h, d_head × d_head for each (later, earlier) "
+          "pair; torch.linalg.eigvals of it. W_Eᵀ W_E is d_model × d_model: never form W_E … W_Eᵀ"),
+    Check("k_composition_scores", _k_composition_inputs, invariants=(a_score,), shapes=K_COMPOSITION_SHAPES,
+          hint="Re(Σ λ) / Σ |λ| over each pair's d_head eigenvalues from k_composition_eigenvalues: the "
+          "sum of the moduli, not the modulus of the sum"),
+    Check("induction_scores_from_weights", _from_weights_inputs, invariants=(a_score,),
+          shapes=K_COMPOSITION_SHAPES,
+          hint="p = argmax of positional_previous_token_scores on layer 0; QK = k_composition_scores with "
+          "the one head p earlier and layer 1 later; OV = Re(Σ λ) / Σ |λ| of W_O^h (W_U W_E) W_V^h; "
+          "the elementwise minimum"),
+]  # fmt: skip
+
+
 # --- the hand-built induction head ------------------------------------------------------
 
 
@@ -251,4 +334,109 @@ CHECKS += [
           hint="layer 0: attend from position i to i − 1 (match one-hot positions shifted by one) and "
           "write the token into a free subspace; layer 1: match the query's token with that subspace "
           "at the key, and copy the key's token strongly into what W_U reads"),
+]  # fmt: skip
+
+
+# --- pointer arithmetic -----------------------------------------------------------------
+
+
+def _sinusoid_inputs(s: Shape, g: torch.Generator) -> dict:
+    """Positions 0 … pos + 1, on odd seeds shifted by a random offset (a position need not be
+    an integer, nor start at 0)."""
+    offset = float(torch.randint(-50, 50, (1,), generator=g)) if s.seed % 2 else 0.0
+    return dict(positions=torch.arange(s.pos + 2, dtype=torch.float64) + offset, n_freq=1 + s.seed % 4)
+
+
+def rotation_moves_one_step(inputs, output):
+    W_pos, R = (t.double().cpu() for t in output)
+    positions = inputs["positions"].double().cpu()
+    if R.shape[0] != W_pos.shape[-1] or len(positions) < 2:
+        return None
+    err = float((W_pos[:-1] @ R - W_pos[1:]).abs().max())
+    if err > 1e-3:
+        return f"W_pos[i] @ R should be W_pos[i + 1], yet it misses by {err:.3g} (a rotation the wrong way?)"
+    return None
+
+
+def _pointer_shape(name: str, seed: int, d_vocab: int, period: int, hidden: bool = False) -> Shape:
+    """BOS and two repeats of ``period`` distinct tokens: n_ctx = 2·period + 1 = 2·n_freq + 1."""
+    n_freq = period
+    return Shape(name, seed, batch=64, pos=2 * period + 1, head=1, d_model=d_vocab + 4 * n_freq,
+                 d_head=d_vocab + 2 * n_freq, d_vocab=d_vocab, hidden=hidden)  # fmt: skip
+
+
+POINTER = (
+    _pointer_shape("vocab 10, period 5", 30, 10, 5),
+    _pointer_shape("vocab 13, period 8", 31, 13, 8),
+    _pointer_shape("vocab 30, period 20", 32, 30, 20),
+    _pointer_shape("hidden: vocab 16, period 12", 33, 16, 12, hidden=True),
+)
+
+
+def pointer_positions(n_ctx: int, d_vocab: int, n_freq: int, d_model: int) -> torch.Tensor:
+    """The given W_pos: the reference's sinusoids (N = 2·n_freq + 1) in dimensions
+    d_vocab … d_vocab + 2·n_freq, float64."""
+    f = torch.arange(1, n_freq + 1, dtype=torch.float64)
+    angles = torch.arange(n_ctx, dtype=torch.float64)[:, None] * 2 * math.pi * f / (2 * n_freq + 1)
+    W_pos = torch.zeros(n_ctx, d_model, dtype=torch.float64)
+    W_pos[:, d_vocab : d_vocab + 2 * n_freq] = torch.stack([angles.cos(), angles.sin()], -1).flatten(-2)
+    return W_pos
+
+
+def _pointer_inputs(s: Shape, g: torch.Generator) -> dict:
+    n_freq = (s.pos - 1) // 2
+    W_E = torch.zeros(s.d_vocab, s.d_model, dtype=torch.float64)
+    W_E[:, : s.d_vocab] = torch.eye(s.d_vocab)
+    return dict(W_E=W_E, W_pos=pointer_positions(s.pos, s.d_vocab, n_freq, s.d_model), n_freq=n_freq,
+                d_head=s.d_head)  # fmt: skip
+
+
+def pointer_accuracy(W_E, W_pos, weights, batch: int = 64, seed: int = 12_345):
+    """On the second repeat of random sequences of distinct tokens after BOS (token 0), run
+    through the two-layer model with ``weights`` = (W_Q, W_K, W_V, W_O, W_U), zero biases and
+    standard positions: the share of queries whose largest layer-1 weight is on the token after
+    the previous occurrence, the top-1 accuracy, and each layer's score on its own job."""
+    W_Q, W_K, W_V, W_O, W_U = (w.double().cpu() for w in weights)
+    L, H, d_model, d_head = W_Q.shape
+    zeros = {"b_Q": torch.zeros(L, H, d_head), "b_K": torch.zeros(L, H, d_head),
+             "b_V": torch.zeros(L, H, d_head), "b_O": torch.zeros(L, d_model), "b_U": torch.zeros(W_U.shape[1])}  # fmt: skip
+    model = build_model(dict(W_E=W_E.double().cpu(), W_pos=W_pos.double().cpu(), W_Q=W_Q, W_K=W_K, W_V=W_V,
+                             W_O=W_O, W_U=W_U) | zeros, shortformer=False)  # fmt: skip
+    n_ctx = W_pos.shape[0]
+    period = (n_ctx - 1) // 2
+    g = torch.Generator().manual_seed(seed)
+    seq = torch.stack([torch.randperm(W_E.shape[0] - 1, generator=g)[:period] + 1 for _ in range(batch)])
+    tokens = tile(seq, 2 * period, bos_id=0)
+    with torch.no_grad():
+        logits, cache = model.run_with_cache(tokens)
+    queries = torch.arange(period + 1, 2 * period + 1)  # second-repeat positions
+    layer1 = cache["pattern", 1][:, 0, queries]  # [batch, query, key]
+    attends = (layer1.argmax(-1) == queries - period + 1).double().mean().item()
+    duplicate = cache["pattern", 0][:, 0, queries, queries - period].mean().item()
+    predicted = logits[:, period + 1 : 2 * period].argmax(-1)
+    accuracy = (predicted == tokens[:, period + 2 :]).double().mean().item()
+    return attends, accuracy, duplicate
+
+
+def attends_after_the_match(inputs, weights):
+    attends, accuracy, duplicate = pointer_accuracy(inputs["W_E"], inputs["W_pos"], weights)
+    if attends >= MIN_ACCURACY and accuracy >= MIN_ACCURACY:
+        return None
+    return (
+        f"in the second repeat, {attends:.0%} of your layer-1 head's queries put their largest weight on "
+        f"the token after the previous occurrence, and the model predicts {accuracy:.0%} of the next "
+        f"tokens (top-1); at least {MIN_ACCURACY:.0%} of each are needed. Your layer-0 head puts "
+        f"{duplicate:.2f} of its attention on the previous occurrence of the current token (it should "
+        "be close to 1; if it is, the position it writes, or the layer-1 query that reads it, is off)"
+    )
+
+
+CHECKS += [
+    Check("sinusoidal_positions", _sinusoid_inputs, invariants=(rotation_moves_one_step,),
+          hint="ω_f = 2π f / (2·n_freq + 1), f = 1 … n_freq; columns cos, sin interleaved per frequency; "
+          "R block-diagonal, each block [[cos ω, sin ω], [−sin ω, cos ω]] for row vectors"),
+    Check("pointer_induction_head_weights", _pointer_inputs, judge=attends_after_the_match, shapes=POINTER,
+          hint="layer 0: match tokens, minus the self-match of positions; values read the position block, "
+          "W_O writes it times R into the free block. Layer 1: query reads the free block, key its own "
+          "position block; copy the token strongly where W_U reads"),
 ]  # fmt: skip

@@ -170,6 +170,37 @@ def drive_norm(module, A, B):
     return module.FactoredMatrix(A, B).norm()
 
 
+def _mul_inputs(s: Shape, g: torch.Generator) -> dict:
+    """Factors, a Python number and a 0-dimensional tensor."""
+    return dict(_rectangular(s, g), c=float(randn(g, 1)[0] * 3), t=randn(g) * 3)
+
+
+def drive_mul(module, A, B, c, t):
+    """(M * c, c * M, M * t) for a number c and a 0-dimensional tensor t, each still factored."""
+    M = module.FactoredMatrix(A, B)
+    m = A.shape[-1]
+    return (_factored(module, M * c, "FactoredMatrix * number", m),
+            _factored(module, c * M, "number * FactoredMatrix", m),
+            _factored(module, M * t, "FactoredMatrix * 0-d tensor", m))  # fmt: skip
+
+
+def drive_collapse_l(module, A, B):
+    return module.FactoredMatrix(A, B).collapse_l()
+
+
+def drive_collapse_r(module, A, B):
+    return module.FactoredMatrix(A, B).collapse_r()
+
+
+def drive_make_even(module, A, B):
+    """(A' B', A'ᵀ A', B' B'ᵀ) of the even factorisation: the product and both Gram matrices,
+    which the signs of singular vectors do not change."""
+    even = module.FactoredMatrix(A, B).make_even()
+    k = min(A.shape[-2], A.shape[-1], B.shape[-1])
+    _factored(module, even, "make_even", k)
+    return even.A @ even.B, even.A.transpose(-1, -2) @ even.A, even.B @ even.B.transpose(-1, -2)
+
+
 def drive_full_qk(module, W_E, W_Q, W_K, **_):
     out = module.full_qk_circuit(W_E, W_Q, W_K)
     return _factored(module, out, "full_qk_circuit", W_Q.shape[-1])
@@ -275,6 +306,19 @@ def eigenvalues_sum_to_trace(inputs, ev):
     return f"the eigenvalues must sum to the trace of A B; they are off by {err:.3g}" if err > 1e-3 else None
 
 
+def collapsed_rows(out):
+    """What diag(S) Vᵀ determines whatever the signs of the singular vectors: its Gram matrix
+    (A B)ᵀ (A B) and its row norms, S."""
+    out = out.double()
+    return torch.cat([(out.transpose(-1, -2) @ out).flatten(-2), out.norm(dim=-1)], dim=-1)
+
+
+def collapsed_columns(out):
+    """The same for U diag(S): (A B)(A B)ᵀ and its column norms, S."""
+    out = out.double()
+    return torch.cat([(out @ out.transpose(-1, -2)).flatten(-2), out.norm(dim=-2)], dim=-1)
+
+
 def rank_in_range(inputs, rank):
     M = inputs["M"]
     if (rank < 1).any() or (rank > min(M.shape[-2:])).any():
@@ -309,6 +353,18 @@ CHECKS = [
     Check("FactoredMatrix.norm", _rectangular, driver=drive_norm, shapes=(*FM_SHAPES, LARGE),
           never_build=_DENSE,
           hint="sqrt of the sum over entries of (Aᵀ A) * (B Bᵀ), one number per leading index"),
+    Check("FactoredMatrix.__mul__", _mul_inputs, driver=drive_mul, shapes=FM_SHAPES,
+          hint="FactoredMatrix(A * c, B): scale one factor only; the grader checks M * c, c * M and M * "
+          "a 0-d tensor, in that order"),
+    Check("FactoredMatrix.collapse_l", _rectangular, driver=drive_collapse_l, shapes=FM_SHAPES,
+          canonical=collapsed_rows,
+          hint="S[..., :, None] * V.transpose(-1, -2): diag(S) Vᵀ, k × rdim, from self.S and self.V"),
+    Check("FactoredMatrix.collapse_r", _rectangular, driver=drive_collapse_r, shapes=FM_SHAPES,
+          canonical=collapsed_columns,
+          hint="U * S[..., None, :]: U diag(S), ldim × k, from self.U and self.S"),
+    Check("FactoredMatrix.make_even", _rectangular, driver=drive_make_even, shapes=FM_SHAPES,
+          hint="FactoredMatrix(U * √S[..., None, :], √S[..., :, None] * Vᵀ): the grader compares the "
+          "product and the Gram matrices A'ᵀ A' and B' B'ᵀ, both diag(S)"),
     Check("full_qk_circuit", _circuit_inputs, driver=drive_full_qk,
           hint="W_E @ FactoredMatrix(W_Q, W_Kᵀ) @ W_Eᵀ: queries on the left, keys on the right"),
     Check("full_ov_circuit", _circuit_inputs, driver=drive_full_ov,

@@ -158,3 +158,29 @@ CHECKS += [
           "best first"),
     Check("copying_share", _triples, hint="count the rows whose output C equals their source A"),
 ]  # fmt: skip
+
+
+def _bug_inputs(s: Shape, g: torch.Generator) -> dict:
+    """A head's weights and skip-trigrams whose sources come from a few tokens, so that many
+    pairs share one."""
+    h, d, e, v = s.head, s.d_model, s.d_head, s.d_vocab
+    n = 4 + s.batch * s.pos
+    sources = torch.randint(0, v, (3,), generator=g)
+    triples = torch.stack([sources[torch.randint(0, 3, (n,), generator=g)],
+                           torch.randint(0, v, (n,), generator=g), torch.randint(0, v, (n,), generator=g)], -1)  # fmt: skip
+    return dict(
+        triples=triples, W_E=randn(g, v, d),
+        W_Q=randn(g, h, d, e, scale=d**-0.5), W_K=randn(g, h, d, e, scale=d**-0.5),
+        W_V=randn(g, h, d, e, scale=d**-0.5), W_O=randn(g, h, e, d, scale=(h * e) ** -0.5),
+        W_U=randn(g, d, v, scale=d**-0.5), head=s.seed % s.head,
+    )  # fmt: skip
+
+
+#: A vocabulary of 200,000 tokens: one head's d_vocab × d_vocab circuit takes 320 GB in float64.
+WIDE_VOCAB = Shape("d_vocab 200000", 10, batch=2, pos=6, head=2, d_head=3, d_vocab=200_000)
+
+CHECKS += [
+    Check("skip_trigram_bugs", _bug_inputs, shapes=(*SHAPES, WIDE_VOCAB),
+          hint="pairs i < j (torch.triu_indices) with the same A and different B and C; rows (A, B_i, C_j), "
+          "(A, B_j, C_i) interleaved; score = (W_E[B] W_Q)·(W_E[A] W_K)/√d_head + (W_E[A] W_V W_O)·W_U[:, C]"),
+]  # fmt: skip

@@ -214,3 +214,89 @@ CHECKS.insert(
         shapes=(*SHAPES, Shape("the zoo's attn-only-2l", 9, batch=2, pos=24, zoo="attn-only-2l")),
     ),
 )
+
+
+# --- tensor-product notation -----------------------------------------------------------
+
+
+def _tensor_product_inputs(s: Shape, g: torch.Generator) -> dict:
+    """A causal pattern over pos positions, a map d_model → d_head, and activations."""
+    scores = randn(g, s.pos, s.pos, scale=2.0)
+    future = torch.ones(s.pos, s.pos, dtype=torch.bool).triu(diagonal=1)
+    A = scores.masked_fill(future, float("-inf")).softmax(-1)
+    return dict(
+        A=A, W=randn(g, s.d_model, s.d_head, scale=s.d_model**-0.5), x=randn(g, s.batch, s.pos, s.d_model)
+    )
+
+
+#: A ⊗ W would be (1,500 · 1,000) × (1,500 · 2): 36 GB in float64, 18 GB in float32.
+WIDE_TENSOR = Shape("1,500 positions, d_model 1,000", 10, batch=1, pos=1500, d_model=1000, d_head=2)
+
+
+def _kron_inputs(s: Shape, g: torch.Generator) -> dict:
+    inputs = _tensor_product_inputs(s, g)
+    return dict(A=inputs["A"], W=inputs["W"])
+
+
+CHECKS += [
+    Check("tensor_product_apply", _tensor_product_inputs, shapes=(*SHAPES, WIDE_TENSOR),
+          hint="y = A x W: A @ (x @ W), the position mix and the feature map one after the other; "
+          "never torch.kron"),
+    Check("tensor_product_matrix", _kron_inputs,
+          hint="row (j, k) and column (i, l) hold A[i, j] W[k, l] when x is flattened row-major and "
+          "multiplied from the left: torch.kron(A.T, W)"),
+]  # fmt: skip
+
+
+# --- the residual stream's basis --------------------------------------------------------
+
+
+def _rotation_inputs(s: Shape, g: torch.Generator) -> dict:
+    L, h, d, e, v = s.n_layers, s.head, s.d_model, s.d_head, s.d_vocab
+    return dict(
+        W_E=randn(g, v, d), W_pos=randn(g, s.pos + 2, d),
+        W_Q=randn(g, L, h, d, e, scale=d**-0.5), W_K=randn(g, L, h, d, e, scale=d**-0.5),
+        W_V=randn(g, L, h, d, e, scale=d**-0.5), W_O=randn(g, L, h, e, d, scale=e**-0.5),
+        b_O=randn(g, L, d), W_U=randn(g, d, v, scale=d**-0.5),
+        R=torch.linalg.qr(randn(g, d, d))[0],
+    )  # fmt: skip
+
+
+def _kurtosis_inputs(s: Shape, g: torch.Generator) -> dict:
+    """Activations with some heavy-tailed coordinates (Gaussian cubed) among Gaussian ones, and
+    at least two samples."""
+    x = randn(g, s.batch, s.pos + 1, s.d_model)
+    heavy = torch.rand(s.d_model, generator=g) < 0.4
+    return dict(x=torch.where(heavy, x**3, x) + randn(g, s.d_model))
+
+
+def _result_inputs(s: Shape, g: torch.Generator) -> dict:
+    """What heads write: each head's outputs lie in a d_head-dimensional subspace, plus an
+    offset that is the same for every sample."""
+    z = randn(g, s.batch, s.pos + 1, s.head, s.d_head) * torch.linspace(1, 3, s.d_head, dtype=torch.float64)
+    W_O = randn(g, s.head, s.d_head, s.d_model)
+    return dict(result=einops.einsum(z, W_O, "b p h e, h e d -> b p h d") + randn(g, s.head, s.d_model))
+
+
+def at_most_d_model(inputs, pr):
+    result = inputs["result"]
+    most = min(result.shape[-1], result.shape[0] * result.shape[1])
+    if not pr.numel():
+        return None
+    low, high = float(pr.double().min()), float(pr.double().max())
+    if low < 1 - 1e-3 or high > most + 1e-3:
+        bad = low if low < 1 - 1e-3 else high
+        return f"a participation ratio lies between 1 and the number of directions, yet one of yours is {bad:.3g}"
+    return None
+
+
+CHECKS += [
+    Check("rotate_residual_stream", _rotation_inputs,
+          hint="writers × R on the right (W_E, W_pos, W_O, b_O); readers Rᵀ × on the left (W_Q, W_K, W_V, "
+          "W_U)"),
+    Check("coordinate_kurtosis", _kurtosis_inputs,
+          hint="flatten the leading dimensions into samples, centre each coordinate, then mean(z⁴) / "
+          "mean(z²)² − 3 per coordinate"),
+    Check("participation_ratio", _result_inputs, invariants=(at_most_d_model,),
+          hint="per head: centre the [samples, d_model] outputs, λ = svdvals², PR = (Σ λ)² / Σ λ²"),
+]  # fmt: skip

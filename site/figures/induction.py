@@ -250,6 +250,76 @@ def circuit_rates() -> str:
     )
 
 
+# --- the QK circuit by eigenvalues ------------------------------------------------------
+
+
+@cache
+def _k_composition() -> torch.Tensor:
+    """Every layer-1 head's K-composition score through every layer-0 head, [later, earlier]."""
+    m = _model()
+    return ind.k_composition_scores(m.W_E, m.W_V[0], m.W_O[0], m.W_Q[1], m.W_K[1])
+
+
+def _normalised(eigenvalues: torch.Tensor) -> torch.Tensor:
+    return eigenvalues / eigenvalues.abs().amax(-1, keepdim=True)
+
+
+def k_composition_heatmap():
+    """The eigenvalue score Re(Σλ) / Σ|λ| of the K-composition term of every layer-1 head's QK
+    circuit through every layer-0 head of attn-only-2l: through the previous-token head, the
+    two induction heads' terms have only positive eigenvalues, and the other heads' do not."""
+    cfg = _model().cfg
+    return plots.annotated_heatmaps(
+        {"K-composition term, Re(Σλ) / Σ|λ|": _k_composition()},
+        row_labels=[_head(1, h) for h in range(cfg.n_heads)],
+        col_labels=[_head(0, h) for h in range(cfg.n_heads)],
+        colorbar_label="eigenvalue score",
+        vmin=-1.0,
+        xlabel="earlier head (layer 0)",
+        ylabel="later head (layer 1)",
+    )
+
+
+def qk_ov_eigenvalue_scatters():
+    """Eigenvalues of the layer-1 heads of attn-only-2l, each head's divided by its largest
+    modulus. Left: the K-composition term of the QK circuit through the previous-token head
+    (matching). Right: the full OV circuit W_E W_V W_O W_U (copying). Both of the induction
+    heads' spectra lie on the positive real axis."""
+    m = _model()
+    prev = int(_positional().argmax())
+    qk = ind.k_composition_eigenvalues(m.W_E, m.W_V[0, prev : prev + 1], m.W_O[0, prev : prev + 1], m.W_Q[1],
+                                       m.W_K[1])[:, 0]  # fmt: skip
+    ov = torch.linalg.eigvals(m.W_O[1] @ (m.W_U @ m.W_E) @ m.W_V[1])
+    panels = {
+        f"QK: K-composition through {_head(0, prev)}": _normalised(qk),
+        "OV: W_E W_V W_O W_U": _normalised(ov),
+    }
+    return plots.eigenvalue_scatter(panels, [_head(1, h) for h in range(m.cfg.n_heads)])
+
+
+def k_composition_through_previous() -> str:
+    prev = int(_positional().argmax())
+    scores = _k_composition()[:, prev]
+    return ", ".join(f"{_head(1, h)} {v:+.2f}" for h, v in enumerate(scores.tolist()))
+
+
+@cache
+def _from_weights() -> torch.Tensor:
+    m = _model()
+    return ind.induction_scores_from_weights(m.W_E, m.W_pos, m.W_Q, m.b_Q, m.W_K, m.b_K, m.W_V, m.W_O, m.W_U)
+
+
+def ov_copying_layer_1() -> str:
+    m = _model()
+    eigenvalues = torch.linalg.eigvals(m.W_O[1] @ (m.W_U @ m.W_E) @ m.W_V[1])
+    scores = eigenvalues.sum(-1).real / eigenvalues.abs().sum(-1)
+    return ", ".join(f"{_head(1, h)} {v:+.2f}" for h, v in enumerate(scores.tolist()))
+
+
+def induction_from_weights() -> str:
+    return ", ".join(f"{_head(1, h)} {v:+.2f}" for h, v in enumerate(_from_weights().tolist()))
+
+
 def pool_size() -> str:
     return str(len(_pool()))
 
@@ -268,3 +338,56 @@ def hand_built_accuracy() -> str:
 
 def hand_built_setting() -> str:
     return f"{HAND_BUILT_VOCAB} tokens and sequences of {HAND_BUILT_PERIOD} distinct tokens repeated twice"
+
+
+# --- pointer arithmetic -----------------------------------------------------------------
+
+POINTER_VOCAB, POINTER_PERIOD = 50, 40
+
+
+def _best_rotation_error(W_pos: torch.Tensor) -> float:
+    """How far the best orthogonal map R (Procrustes) is from moving every position one step
+    on: ‖W_pos[:-1] R − W_pos[1:]‖ / ‖W_pos[1:]‖."""
+    X, Y = W_pos[:-1], W_pos[1:]
+    U, _, Vh = torch.linalg.svd(X.T @ Y)
+    return ((X @ (U @ Vh) - Y).norm() / Y.norm()).item()
+
+
+def position_similarity():
+    """Dot products of positional embeddings, W_pos[i] · W_pos[j], over the first 64 positions.
+    Left: rotated sinusoids with 64 frequencies, n_freq on the diagonal and −1/2 everywhere
+    else, so that a position matches only itself. Right: attn-only-2l's learned (shortformer)
+    positions, cosine similarities: smooth bands, with no exact match."""
+    n = 64
+    sinusoids, _ = ind.sinusoidal_positions(torch.arange(128, dtype=torch.float64), 64)
+    learned = torch.nn.functional.normalize(_model().W_pos[:n], dim=-1)
+    return plots.matrix_maps(
+        {
+            "rotated sinusoids": (sinusoids @ sinusoids.T)[:n, :n],
+            "attn-only-2l (cosine)": learned @ learned.T,
+        },
+        xlabel="position j",
+        ylabel="position i",
+    )
+
+
+def pointer_result() -> str:
+    from autograder.checks.induction import pointer_accuracy, pointer_positions
+
+    n_ctx, n_freq = 2 * POINTER_PERIOD + 1, POINTER_PERIOD
+    d_model = POINTER_VOCAB + 4 * n_freq
+    W_E = torch.zeros(POINTER_VOCAB, d_model, dtype=torch.float64)
+    W_E[:, :POINTER_VOCAB] = torch.eye(POINTER_VOCAB)
+    W_pos = pointer_positions(n_ctx, POINTER_VOCAB, n_freq, d_model)
+    weights = ind.pointer_induction_head_weights(W_E, W_pos, n_freq, POINTER_VOCAB + 2 * n_freq)
+    attends, accuracy, duplicate = pointer_accuracy(W_E, W_pos, weights)
+    return (
+        f"with {POINTER_VOCAB} tokens and sequences of {POINTER_PERIOD} distinct tokens repeated twice, "
+        f"its layer-0 head puts {duplicate:.2f} of its attention on the previous occurrence, {attends:.0%} "
+        f"of the layer-1 queries look hardest at the right key, and it predicts {accuracy:.0%} of the "
+        "second repeat"
+    )
+
+
+def zoo_rotation_error() -> str:
+    return f"{_best_rotation_error(_model().W_pos):.0%}"

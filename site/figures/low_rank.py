@@ -132,3 +132,48 @@ def top_ov_entries() -> str:
         ]
         rows.append(f"| L0H{h} | {', '.join(cells)} |")
     return "\n".join(rows)
+
+
+# --- scalars, collapsing and even factors -----------------------------------------------
+
+
+@cache
+def _scaled_scores_error() -> float:
+    """The largest gap between x (W_QK · 1/√d_head) xᵀ, with the scale applied by ``*``, and
+    the query-key part of the attention scores that attn-only-2l computes in layer 0
+    ((q − b_Q)(k − b_K)ᵀ / √d_head: W_QK has no biases), on 16 random tokens."""
+    m = _model("attn-only-2l").requires_grad_(False)
+    tokens = torch.randint(0, m.cfg.d_vocab, (1, 16), generator=torch.Generator().manual_seed(0))
+    _, cache_ = m.run_with_cache(tokens)
+    x = cache_["resid_pre", 0][0] + m.W_pos[:16]  # shortformer: positions enter queries and keys
+    QK = _circuits("attn-only-2l")[0][0] * m.cfg.d_head**-0.5  # layer 0's heads
+    ours = (x @ QK @ x.T).AB  # [head, pos, pos], through a thin FactoredMatrix
+    q, k = cache_["q", 0][0] - m.b_Q[0], cache_["k", 0][0] - m.b_K[0]  # [pos, head, d_head]
+    theirs = torch.einsum("qhe,khe->hqk", q, k) * m.cfg.d_head**-0.5
+    return (ours - theirs).abs().max().item()
+
+
+def scaled_scores_error() -> str:
+    return f"{_scaled_scores_error():.0e}"
+
+
+def _balance(M: lr.FactoredMatrix) -> torch.Tensor:
+    return (M.A.norm(dim=(-2, -1)) / M.B.norm(dim=(-2, -1))).flatten()
+
+
+def factor_balance() -> str:
+    QK, OV = _circuits("attn-only-2l")
+    ov, qk = _balance(OV), _balance(QK)
+    even = torch.cat([_balance(OV.make_even()), _balance(QK.make_even())])
+    return (
+        f"from {ov.min().item():.2f} to {ov.max().item():.2f} for $W_V$ against $W_O$, and from "
+        f"{qk.min().item():.2f} to {qk.max().item():.2f} for $W_Q$ against $W_K^\\top$; after "
+        f"`make_even`, {even.min().item():.2f} for every head"
+    )
+
+
+def top_direction_share() -> str:
+    """The share of ‖W_OV‖² that the first row of collapse_l carries, over attn-only-2l's heads."""
+    rows = _circuits("attn-only-2l")[1].collapse_l().norm(dim=-1) ** 2  # row norms: S²
+    share = (rows[..., 0] / rows.sum(-1)).flatten()
+    return f"{share.min().item():.0%} to {share.max().item():.0%}"

@@ -135,3 +135,42 @@ def d_vocab() -> str:
 
 def n_triples() -> str:
     return f"{_model().cfg.d_vocab ** 3:,}"
+
+
+# --- skip-trigram bugs ------------------------------------------------------------------
+
+BUG_TOP = 100
+
+
+@cache
+def _bugs(head: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Head ``head``'s 100 strongest skip-trigrams among the pool, and the bugs they imply."""
+    w = _weights()
+    triples, scores = _trigrams(head, BUG_TOP)
+    crossed, crossed_scores = ol.skip_trigram_bugs(
+        triples, w["W_E"], w["W_Q"], w["W_K"], w["W_V"], w["W_O"], w["W_U"], head
+    )
+    return triples, scores, crossed, crossed_scores
+
+
+def bug_top() -> str:
+    return str(BUG_TOP)
+
+
+def skip_trigram_bug_table() -> str:
+    """Per head: how many pairs of its strongest trigrams share a source, the share of their
+    crossed triples that score at least as high as the 100th strongest trigram, and the first
+    pair's bug, decoded."""
+    rows = [
+        "| head | pairs | bugs as strong as the 100th | implements | and | so also |",
+        "|---|---|---|---|---|---|",
+    ]
+    for head in range(_model().cfg.n_heads):
+        triples, scores, crossed, crossed_scores = _bugs(head)
+        strong = (crossed_scores >= scores.min()).double().mean().item()
+        (a, b, c), (_, b2, c2) = crossed[0].tolist(), crossed[1].tolist()  # (A, B_i, C_j), (A, B_j, C_i)
+        rows.append(
+            f"| {head} | {len(crossed) // 2} | {strong:.0%} | {_code(a)} … {_code(b)} → {_code(c2)} "
+            f"| {_code(a)} … {_code(b2)} → {_code(c)} | {_code(a)} … {_code(b)} → {_code(c)} |"
+        )
+    return "\n".join(rows)

@@ -82,3 +82,101 @@ def attention_viewer() -> dict:
                 }
             )
     return {"tokens": [plots.token_label(tok.token_str(int(t))) for t in tokens[0]], "heads": heads}
+
+
+# --- tensor-product notation -----------------------------------------------------------
+
+
+def tensor_product_error() -> str:
+    """The largest gap, over every head of attn-only-2l on 24 random tokens, between hook_result
+    and (A^h ⊗ W_OV^h) x plus the value bias moved by the pattern."""
+    model = zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+    tokens = torch.randint(1, model.cfg.d_vocab, (1, 24), generator=torch.Generator().manual_seed(0))
+    _, cache = model.run_with_cache(tokens)
+    worst = 0.0
+    for layer in range(model.cfg.n_layers):
+        x = cache["resid_pre", layer][0]
+        for h in range(model.cfg.n_heads):
+            W_OV = model.W_V[layer, h] @ model.W_O[layer, h]
+            ours = rs.tensor_product_apply(cache["pattern", layer][0, h], W_OV, x)
+            ours = ours + model.b_V[layer, h] @ model.W_O[layer, h]
+            worst = max(worst, (ours - cache["result", layer][0, :, h]).abs().max().item())
+    return f"{worst:.0e}"
+
+
+# --- the residual stream's basis --------------------------------------------------------
+
+
+@cache
+def _rotation() -> dict:
+    """attn-only-2l and a copy rotated by a random orthogonal R, on held-out text: the largest
+    change of a logit, and the excess kurtosis of every coordinate of the final residual stream
+    in both bases."""
+    import copy
+
+    from course.dataset import text_batch
+
+    model = zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+    R = torch.linalg.qr(torch.randn(64, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(1)))[
+        0
+    ]
+    W_E, W_pos, W_Q, W_K, W_V, W_O, b_O, W_U = rs.rotate_residual_stream(
+        model.W_E, model.W_pos, model.W_Q, model.W_K, model.W_V, model.W_O, model.b_O, model.W_U, R
+    )
+    state = {"embed.W_E": W_E, "pos_embed.W_pos": W_pos, "unembed.W_U": W_U}
+    for l in range(model.cfg.n_layers):
+        for name, w in (("W_Q", W_Q), ("W_K", W_K), ("W_V", W_V), ("W_O", W_O), ("b_O", b_O)):
+            state[f"blocks.{l}.attn.{name}"] = w[l]
+    rotated = copy.deepcopy(model)
+    rotated.load_state_dict(state, strict=False)
+    tokens = text_batch(load_streams().val, 32, 128, Tokenizer().bos_id, torch.Generator().manual_seed(0))
+    logits, cache_ = model.run_with_cache(tokens)
+    rotated_logits, rotated_cache = rotated.run_with_cache(tokens)
+    last = model.cfg.n_layers - 1
+    return {
+        "change": (rotated_logits - logits).abs().max().item(),
+        "before": rs.coordinate_kurtosis(cache_["resid_post", last]),
+        "after": rs.coordinate_kurtosis(rotated_cache["resid_post", last]),
+    }
+
+
+def rotation_logit_change() -> str:
+    return f"at most {_rotation()['change']:.0e}"
+
+
+def _range(t: torch.Tensor) -> str:
+    return f"{t.min().item():.2f}…{t.max().item():.2f}"
+
+
+def kurtosis_before() -> str:
+    return _range(_rotation()["before"])
+
+
+def kurtosis_after() -> str:
+    return f"{_range(_rotation()['after'])} in the rotated basis"
+
+
+def kurtosis_bars():
+    """Excess kurtosis of each of the 64 coordinates of attn-only-2l's final residual stream on
+    held-out text, in the model's own basis and after a random rotation folded into the weights,
+    which leaves every logit unchanged: the coordinates' statistics belong to the basis."""
+    r = _rotation()
+    return plots.component_bars(
+        [str(k) for k in range(len(r["before"]))],
+        {"the model's basis": r["before"].tolist(), "rotated": r["after"].tolist()},
+        ylabel="excess kurtosis",
+        title="coordinates of the residual stream",
+    )
+
+
+def participation_ratios() -> str:
+    model = zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+    bos = Tokenizer().bos_id
+    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    tokens = repeated_tokens(pool, 16, 30, 60, bos, torch.Generator().manual_seed(0))
+    _, cache_ = model.run_with_cache(tokens)
+    parts = []
+    for l in range(model.cfg.n_layers):
+        pr = rs.participation_ratio(cache_["result", l])
+        parts += [f"L{l}H{h} {v:.1f}" for h, v in enumerate(pr.tolist())]
+    return ", ".join(parts)

@@ -214,3 +214,23 @@ MUTATIONS |= {
         ),
     ],
 }
+
+MUTATIONS |= {
+    "term_importance": [
+        (
+            "only the term kept, not removed",
+            ("without = full[None] - terms", "without = terms"),
+            "values are off",
+        ),
+        (
+            "predicting the current token",
+            ("targets = tokens[:, 1:, None]", "targets = tokens[:, :-1, None]"),
+            "values are off",
+        ),
+        (
+            "softmax over positions",
+            ("logits[..., :-1, :].log_softmax(-1)", "logits[..., :-1, :].log_softmax(-2)"),
+            "values are off",
+        ),
+    ],
+}

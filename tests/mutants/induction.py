@@ -186,3 +186,133 @@ MUTATIONS |= {
         ),
     ],
 }
+
+SMALL = (
+    "    small = read.mT @ (W_V_earlier.mT[None] @ query[:, None])  # B A: [later, earlier, d_head, d_head]"
+)
+DENSE_C = "(W_E @ W_Q_later)[:, None] @ (W_E @ W_V_earlier @ W_O_earlier @ W_K_later[:, None]).mT"
+MUTATIONS |= {
+    "k_composition_eigenvalues": [
+        (
+            "the d_vocab × d_vocab matrix built, its largest eigenvalues kept",
+            (
+                "    return torch.linalg.eigvals(small)\n    ### END SOLUTION\n\n\n@exercise(\n    difficulty=2,",
+                f"    eig = torch.linalg.eigvals({DENSE_C})\n"
+                "    return eig.gather(-1, eig.abs().topk(W_Q_later.shape[-1], dim=-1).indices)\n"
+                "    ### END SOLUTION\n\n\n@exercise(\n    difficulty=2,",
+            ),
+            "memory",
+        ),
+        (
+            "Q and K swapped: the earlier head enters the query",
+            ("query = gram @ W_Q_later", "query = gram @ W_K_later"),
+            "sum to its trace",
+        ),
+        (
+            "W_O^p W_K^h not transposed",
+            (SMALL, SMALL.replace("small = read.mT @", "small = read @")),
+            "values are off",
+        ),
+    ],
+    "k_composition_scores": [
+        (
+            "the d_vocab × d_vocab matrix built",
+            (
+                "    eigenvalues = k_composition_eigenvalues(W_E, W_V_earlier, W_O_earlier, W_Q_later, W_K_later)",
+                f"    eigenvalues = torch.linalg.eigvals({DENSE_C})",
+            ),
+            "memory",
+        ),
+        (
+            "the modulus of the sum",
+            (
+                "    return eigenvalues.sum(-1).real / eigenvalues.abs().sum(-1)\n    ### END SOLUTION\n\n\n@exercise(\n    difficulty=3,",
+                "    return eigenvalues.sum(-1).real / eigenvalues.sum(-1).abs()\n    ### END SOLUTION\n\n\n@exercise(\n    difficulty=3,",
+            ),
+            "values are off",
+        ),
+        (
+            "moduli of the real parts",
+            (
+                "    return eigenvalues.sum(-1).real / eigenvalues.abs().sum(-1)\n    ### END SOLUTION\n\n\n@exercise(\n    difficulty=3,",
+                "    return eigenvalues.sum(-1).real / eigenvalues.real.abs().sum(-1)\n    ### END SOLUTION\n\n\n@exercise(\n    difficulty=3,",
+            ),
+            "values are off",
+        ),
+    ],
+    "induction_scores_from_weights": [
+        (
+            "the OV circuit's d_vocab × d_vocab matrix built",
+            (
+                "eigenvalues = torch.linalg.eigvals(W_O[1] @ (W_U @ W_E) @ W_V[1])",
+                "eigenvalues = torch.linalg.eigvals(W_E @ W_V[1] @ W_O[1] @ W_U)",
+            ),
+            "memory",
+        ),
+        (
+            "either score, not both",
+            ("return torch.minimum(qk, ov)", "return torch.maximum(qk, ov)"),
+            "values are off",
+        ),
+        (
+            "the least previous-token head",
+            (
+                "prev = int(positional_previous_token_scores(W_pos, W_Q[0], b_Q[0], W_K[0], b_K[0]).argmax())",
+                "prev = int(positional_previous_token_scores(W_pos, W_Q[0], b_Q[0], W_K[0], b_K[0]).argmin())",
+            ),
+            "values are off",
+        ),
+        (
+            "the value weights of layer 0",
+            ("(W_U @ W_E) @ W_V[1])", "(W_U @ W_E) @ W_V[0])"),
+            "values are off",
+        ),
+    ],
+}
+
+BLOCKS = "blocks = torch.stack([torch.stack([c, s], -1), torch.stack([-s, c], -1)], -2)"
+MUTATIONS |= {
+    "sinusoidal_positions": [
+        (
+            "rotated the wrong way",
+            (BLOCKS, "blocks = torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)"),
+            "item 1 of the returned tuple",
+        ),
+        (
+            "frequencies over n_freq",
+            ("omega = 2 * math.pi * f / (2 * n_freq + 1)", "omega = 2 * math.pi * f / n_freq"),
+            "values are off",
+        ),
+        (
+            "cos and sin in two blocks, not interleaved",
+            (
+                "W_pos = torch.stack([angles.cos(), angles.sin()], dim=-1).flatten(-2)",
+                "W_pos = torch.cat([angles.cos(), angles.sin()], dim=-1)",
+            ),
+            "values are off",
+        ),
+    ],
+    "pointer_induction_head_weights": [
+        (
+            "no self-exclusion: layer 0 also finds the current token",
+            (
+                "W_K[0, 0, pos : pos + d_pos, V : V + d_pos] = -s0 * eye_pos * 2 / (2 * n_freq + 1)",
+                "pass",
+            ),
+            "of your layer-1 head's queries",
+        ),
+        (
+            "the position not moved on",
+            (
+                "W_O[0, 0, :d_pos, free : free + d_pos] = R",
+                "W_O[0, 0, :d_pos, free : free + d_pos] = eye_pos",
+            ),
+            "of your layer-1 head's queries",
+        ),
+        (
+            "the position moved back",
+            ("W_O[0, 0, :d_pos, free : free + d_pos] = R", "W_O[0, 0, :d_pos, free : free + d_pos] = R.T"),
+            "of your layer-1 head's queries",
+        ),
+    ],
+}

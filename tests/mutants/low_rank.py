@@ -71,12 +71,12 @@ MUTATIONS = {
     ],
     "FactoredMatrix.eigenvalues": [
         ("eigenvalues of the big A B",
-         ("torch.linalg.eigvals(self.BA)", "torch.linalg.eigvals(self.AB)"), "expected shape"),
+         ("torch.linalg.eigvals(small)", "torch.linalg.eigvals(self.AB)"), "expected shape"),
         ("real parts only",
-         ("torch.linalg.eigvals(self.BA)", "torch.linalg.eigvals(self.BA).real"),
+         ("torch.linalg.eigvals(small)", "torch.linalg.eigvals(small).real"),
          "expected dtype"),
         ("singular values instead",
-         ("torch.linalg.eigvals(self.BA)", "(torch.linalg.svdvals(self.BA) + 0j)"), "trace"),
+         ("torch.linalg.eigvals(small)", "(torch.linalg.svdvals(small) + 0j)"), "trace"),
     ],
     "FactoredMatrix.norm": [
         ("no square root", (_NORM, "return (gram_A * gram_B).sum((-2, -1)).clamp(min=0)"), "values are off"),
@@ -115,3 +115,64 @@ MUTATIONS = {
          "values are off"),
     ],
 }  # fmt: skip
+
+_MUL = "return FactoredMatrix(self.A * scalar, self.B)"
+_EVEN = "return FactoredMatrix(self.U * root[..., None, :], root[..., :, None] * self.V.transpose(-1, -2))"
+MUTATIONS |= {
+    "FactoredMatrix.__mul__": [
+        (
+            "both factors scaled",
+            (_MUL, "return FactoredMatrix(self.A * scalar, self.B * scalar)"),
+            "values are off",
+        ),
+        ("the scalar added", (_MUL, "return FactoredMatrix(self.A + scalar, self.B)"), "values are off"),
+        (
+            "multiplied out",
+            (_MUL, "return FactoredMatrix(self.AB * scalar, torch.eye(self.rdim, dtype=self.A.dtype))"),
+            "must stay factored",
+        ),
+    ],
+    "FactoredMatrix.collapse_l": [
+        (
+            "U diag(S), the other side",
+            (
+                "return self.S[..., :, None] * self.V.transpose(-1, -2)",
+                "return self.U * self.S[..., None, :]",
+            ),
+            "expected shape",
+        ),
+        (
+            "without the singular values",
+            ("return self.S[..., :, None] * self.V.transpose(-1, -2)", "return self.V.transpose(-1, -2)"),
+            "values are off",
+        ),
+        (
+            "square roots of the singular values",
+            (
+                "return self.S[..., :, None] * self.V.transpose(-1, -2)",
+                "return self.S.sqrt()[..., :, None] * self.V.transpose(-1, -2)",
+            ),
+            "values are off",
+        ),
+    ],
+    "FactoredMatrix.collapse_r": [
+        (
+            "without the singular values",
+            ("return self.U * self.S[..., None, :]", "return self.U"),
+            "values are off",
+        ),
+        (
+            "singular values on the wrong axis",
+            ("return self.U * self.S[..., None, :]", "return self.U * self.S[..., :, None]"),
+            "RuntimeError",
+        ),
+    ],
+    "FactoredMatrix.make_even": [
+        (
+            "all of S on the left",
+            (_EVEN, "return FactoredMatrix(self.U * self.S[..., None, :], self.V.transpose(-1, -2))"),
+            "values are off",
+        ),
+        ("the model's own factors", (_EVEN, "return FactoredMatrix(self.A, self.B)"), "values are off"),
+    ],
+}

@@ -169,3 +169,39 @@ MUTATIONS = {
         ),
     ],
 }
+
+_CROSSED = (
+    "crossed = torch.stack([torch.stack([A[i], B[i], C[j]], -1), torch.stack([A[i], B[j], C[i]], -1)], 1)"
+)
+MUTATIONS |= {
+    "skip_trigram_bugs": [
+        (
+            "the d_vocab × d_vocab circuits built",
+            (
+                "    qk = ((W_E[b] @ W_Q[head]) * (W_E[a] @ W_K[head])).sum(-1) / math.sqrt(W_Q.shape[-1])\n"
+                "    ov = ((W_E[a] @ W_V[head] @ W_O[head]) * W_U[:, c].T).sum(-1)",
+                "    qk = ((W_E @ W_Q[head]) @ (W_E @ W_K[head]).T)[b, a] / math.sqrt(W_Q.shape[-1])\n"
+                "    ov = (W_E @ W_V[head] @ W_O[head] @ W_U)[a, c]",
+            ),
+            "memory",
+        ),
+        (
+            "destinations and outputs not crossed",
+            (_CROSSED, _CROSSED.replace("B[i], C[j]", "B[i], C[i]").replace("B[j], C[i]", "B[j], C[j]")),
+            "item 0 of the returned tuple",
+        ),
+        (
+            "only one crossed triple per pair",
+            (_CROSSED, "crossed = torch.stack([A[i], B[i], C[j]], -1)[:, None]"),
+            "expected shape",
+        ),
+        (
+            "QK without 1/sqrt(d_head)",
+            (
+                "qk = ((W_E[b] @ W_Q[head]) * (W_E[a] @ W_K[head])).sum(-1) / math.sqrt(W_Q.shape[-1])",
+                "qk = ((W_E[b] @ W_Q[head]) * (W_E[a] @ W_K[head])).sum(-1)",
+            ),
+            "item 1 of the returned tuple",
+        ),
+    ],
+}

@@ -141,3 +141,80 @@ MUTATIONS = {
         ),
     ],
 }
+
+MUTATIONS |= {
+    "tensor_product_apply": [
+        (
+            "the Kronecker matrix built",
+            (
+                "    return A @ (x @ W)",
+                "    M = torch.kron(A.T.contiguous(), W)\n"
+                "    return (x.flatten(-2) @ M).unflatten(-1, (A.shape[0], W.shape[1]))",
+            ),
+            "memory",
+        ),
+        ("the pattern transposed", ("    return A @ (x @ W)", "    return A.T @ (x @ W)"), "values are off"),
+        (
+            "only the diagonal of the pattern",
+            ("    return A @ (x @ W)", "    return torch.diag_embed(A.diagonal()) @ (x @ W)"),
+            "values are off",
+        ),
+    ],
+    "tensor_product_matrix": [
+        ("A not transposed", ('"i j, k l -> j k i l"', '"i j, k l -> i k j l"'), "values are off"),
+        (
+            "the factors in the wrong order",
+            ('"j k i l -> (j k) (i l)"', '"j k i l -> (k j) (l i)"'),
+            "values are off",
+        ),
+        (
+            "the column-vector matrix, the paper's A ⊗ W",
+            ('"j k i l -> (j k) (i l)"', '"j k i l -> (i l) (j k)"'),
+            "expected shape",
+        ),
+    ],
+}
+
+_ROTATE = "return W_E @ R, W_pos @ R, R.T @ W_Q, R.T @ W_K, R.T @ W_V, W_O @ R, b_O @ R, R.T @ W_U"
+_KURTOSIS = "return (z**4).mean(0) / (z**2).mean(0) ** 2 - 3"
+_PR = "return s2.sum(-1) ** 2 / (s2**2).sum(-1)"
+MUTATIONS |= {
+    "rotate_residual_stream": [
+        (
+            "readers rotated with R, not Rᵀ",
+            (_ROTATE, _ROTATE.replace("R.T @ W_Q, R.T @ W_K", "R @ W_Q, R @ W_K")),
+            "values are off",
+        ),
+        ("b_O left in the old basis", (_ROTATE, _ROTATE.replace("b_O @ R", "b_O")), "values are off"),
+        ("the unembedding not rotated", (_ROTATE, _ROTATE.replace("R.T @ W_U", "W_U")), "values are off"),
+    ],
+    "coordinate_kurtosis": [
+        ("not excess kurtosis", (_KURTOSIS, "return (z**4).mean(0) / (z**2).mean(0) ** 2"), "values are off"),
+        ("not centred", ("z = samples - samples.mean(0)", "z = samples"), "values are off"),
+        (
+            "over coordinates, not samples",
+            (
+                "z = samples - samples.mean(0)\n    return (z**4).mean(0) / (z**2).mean(0) ** 2 - 3",
+                "z = samples - samples.mean(-1, keepdim=True)\n    return (z**4).mean(-1) / (z**2).mean(-1) ** 2 - 3",
+            ),
+            "expected shape",
+        ),
+    ],
+    "participation_ratio": [
+        (
+            "not centred",
+            ("centred = samples - samples.mean(1, keepdim=True)", "centred = samples"),
+            "values are off",
+        ),
+        (
+            "singular values, not their squares",
+            (_PR, "return s2.sqrt().sum(-1) ** 2 / s2.sum(-1)"),
+            "values are off",
+        ),
+        (
+            "the square of the sum over the sum of squares, inverted",
+            (_PR, "return (s2**2).sum(-1) / s2.sum(-1) ** 2"),
+            "participation ratio lies between",
+        ),
+    ],
+}
