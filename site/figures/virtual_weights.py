@@ -90,6 +90,14 @@ def embedding_rank() -> str:
     return str(int(_ranks()[0]))
 
 
+def embedding_effective_rank() -> str:
+    """The participation ratio (Σσ²)² / Σσ⁴ of W_E's singular values: the number of equally
+    strong directions that would carry the same energy. Rank counts every direction with a
+    non-zero singular value, however weak; this counts how many the embedding really uses."""
+    s2 = torch.linalg.svdvals(_model().W_E) ** 2
+    return f"{(s2.sum() ** 2 / (s2**2).sum()).item():.0f}"
+
+
 def head_write_dims() -> str:
     return str(int(_ranks()[2:].sum()))
 
