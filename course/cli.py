@@ -77,8 +77,27 @@ def _cmd_zoo(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    for e in zoo.entries().values():
+        if "heldout" in e.metrics:
+            _print_bars(e.name, e.metrics["heldout"])
     print("\nload one with: from course import zoo; model = zoo.load('attn-only-2l')")
     return 0
+
+
+def _print_bars(name: str, results: dict) -> None:
+    """The induction bars of ``course.heldout.BARS``, as measured when ``name`` was trained,
+    on token sets and text that training never repeated."""
+    from course.heldout import BARS, Measurement
+
+    print(f"\n{name}, induction measured where it was not trained (BOS + 50 tokens, repeated once):")
+    for test_set, min_induction, max_ratio in BARS:
+        m = Measurement(**results[test_set])
+        cells = [f"{test_set:<16}", f"best L1 induction {m.induction:.3f} (bar > {min_induction})"]
+        ok = m.induction > min_induction
+        if max_ratio is not None:
+            cells.append(f"loss 2nd/1st half {m.ratio:.3f} (bar < {max_ratio})")
+            ok = ok and m.ratio < max_ratio
+        print("  " + "  ".join(cells) + ("  ok" if ok else "  MISSED"))
 
 
 def _headline(m: dict) -> str:

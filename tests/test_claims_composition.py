@@ -6,10 +6,9 @@ output is what lifts the induction heads' scores at the right key."""
 import pytest
 import torch
 
-from course import scores, zoo
-from course.dataset import frequent_tokens, load_streams, repeated_tokens
+from course import heldout, scores, zoo
+from course.dataset import load_streams, repeated_tokens
 from course.tokenizer import Tokenizer
-from course.train import RECIPES
 from solutions import composition as comp
 
 PREV, INDUCTION = 2, (0, 1)  # L0H2; L1H0 and L1H1
@@ -23,9 +22,9 @@ def model():
 
 @pytest.fixture(scope="module")
 def repeated(model):
-    """Random frequent tokens repeated once, after BOS, and the model's activations on them."""
+    """Random held-out tokens (never repeated in training) repeated once, after BOS, and the model's activations on them."""
     bos = Tokenizer().bos_id
-    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    pool = heldout.split(load_streams()).held_out
     tokens = repeated_tokens(pool, 16, PERIOD, 2 * PERIOD, bos, torch.Generator().manual_seed(0))
     logits, cache = model.run_with_cache(tokens)
     return tokens, logits, cache

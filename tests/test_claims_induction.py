@@ -7,10 +7,9 @@ import pytest
 import torch
 
 from autograder.checks.induction import induction_accuracy
-from course import scores, zoo
-from course.dataset import frequent_tokens, load_streams, repeated_tokens, text_batch
+from course import heldout, scores, zoo
+from course.dataset import load_streams, repeated_tokens
 from course.tokenizer import Tokenizer
-from course.train import RECIPES
 from solutions import induction as ind
 
 PREV, INDUCTION = (0, 2), {(1, 0), (1, 1)}  # L0H2; L1H0 and L1H1
@@ -24,7 +23,8 @@ def model():
 
 @pytest.fixture(scope="module")
 def pool():
-    return frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=Tokenizer().bos_id)
+    """The held-out tokens: no synthetic repeat in training ever drew from them."""
+    return heldout.split(load_streams()).held_out
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +61,26 @@ def test_head_scores_pick_out_the_circuit(model, tokens):
     assert dup.max() < 0.1  # no duplicate-token head
 
 
-def test_in_context_learning_is_strongest_in_2l():
-    """Single positions are noisy: 512 held-out windows, in float32 and in chunks."""
-    tokens = text_batch(load_streams().val, 512, 128, Tokenizer().bos_id, torch.Generator().manual_seed(0))
+def test_in_context_learning_is_strongest_in_2l_and_nil_without_layers():
+    """On disjoint held-out windows, at Olsson et al.'s anchors scaled to the context: the
+    zero-layer model's score is within two standard errors of 0 (its loss at a position
+    depends on the token alone), and 2l's is far below both others'. The solution's score
+    is the same mean."""
+    windows = heldout.disjoint_windows(load_streams().val, 128, Tokenizer().bos_id)[:1024]
+    early, late, _ = heldout.icl_anchors(128)
     icl = {}
     for name in ("attn-only-0l", "attn-only-1l", "attn-only-2l"):
         m = zoo.load(name).requires_grad_(False)
-        loss = torch.cat([ind.per_token_loss(m(t), t) for t in tokens.split(128)])
-        icl[name] = ind.in_context_learning_score(loss, 10, 120).item()
-    assert icl["attn-only-2l"] < -0.5
-    assert icl["attn-only-2l"] < min(icl["attn-only-0l"], icl["attn-only-1l"]) - 0.3
+        icl[name] = heldout.in_context_learning(m, windows, early, late)
+    zero, one, two = icl.values()
+    assert abs(zero.score) < 2 * zero.score_sem, zero
+    assert two.score < -0.5
+    assert two.score + 3 * two.score_sem < min(zero.score, one.score) - 3 * max(zero.score_sem, one.score_sem)
+    m = zoo.load("attn-only-2l").requires_grad_(False)
+    loss = ind.per_token_loss(m(windows[:64]), windows[:64])
+    solution = ind.in_context_learning_score(loss, early, late).item()
+    mine = heldout.in_context_learning(m, windows[:64], early, late).score
+    assert solution == pytest.approx(mine, abs=1e-4)
 
 
 def test_ablations_blame_the_circuit(model, tokens):

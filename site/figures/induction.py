@@ -6,15 +6,13 @@ from functools import cache
 import torch
 
 from autograder.checks.induction import induction_accuracy
-from course import plots, zoo
-from course.dataset import frequent_tokens, load_streams, text_batch
+from course import heldout, plots, zoo
+from course.dataset import load_streams
 from course.tokenizer import Tokenizer
-from course.train import RECIPES
+from course.train import TrainConfig, describe
 from solutions import induction as ind
 
 PERIOD = 40  # tokens in each repeat
-EARLY, LATE = 10, 120  # positions of the in-context learning score
-ICL_ROWS = 512  # held-out windows it is averaged over
 HAND_BUILT_VOCAB, HAND_BUILT_PERIOD = 50, 40
 
 
@@ -25,7 +23,8 @@ def _model(name: str = "attn-only-2l"):
 
 @cache
 def _pool() -> torch.Tensor:
-    return frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=Tokenizer().bos_id)
+    """The held-out tokens: seen in training text, never drawn by a synthetic repeat."""
+    return heldout.split(load_streams()).held_out
 
 
 @cache
@@ -69,6 +68,11 @@ def phase_induction() -> str:
 def phase_repeat_loss() -> str:
     before, after = _crossing()
     return f"{before['rep_loss_second_half']:.1f} to {after['rep_loss_second_half']:.1f} nats"
+
+
+def curriculum() -> str:
+    """How attn-only-2l was trained, read from the config recorded with its weights."""
+    return describe(TrainConfig.from_dict(zoo.entry("attn-only-2l").config["train"]))
 
 
 # --- per-token loss and head scores -----------------------------------------------------
@@ -141,35 +145,56 @@ def max_duplicate() -> str:
 # --- in-context learning ----------------------------------------------------------------
 
 
+def _n_ctx() -> int:
+    return _model().cfg.n_ctx
+
+
 @cache
-def _icl() -> dict[str, float]:
-    """On held-out windows of 128 tokens, in float32 and in chunks: a single position's loss
-    is noisy, so the score needs many rows."""
-    tokens = text_batch(
-        load_streams().val, ICL_ROWS, 128, Tokenizer().bos_id, torch.Generator().manual_seed(0)
-    )
-    out = {}
-    for name in ("attn-only-0l", "attn-only-1l", "attn-only-2l"):
-        model = zoo.load(name).requires_grad_(False)
-        loss = torch.cat([ind.per_token_loss(model(t), t) for t in tokens.split(128)])
-        out[name] = ind.in_context_learning_score(loss, EARLY, LATE).item()
-    return out
+def _icl() -> dict[str, heldout.ICL]:
+    """On every disjoint window of the held-out text, in float32 and in chunks: a single
+    position's loss is noisy, so the score needs many windows, and disjoint ones give an
+    honest standard error."""
+    windows = heldout.disjoint_windows(load_streams().val, _n_ctx(), Tokenizer().bos_id)
+    early, late, _ = heldout.icl_anchors(_n_ctx())
+    return {
+        name: heldout.in_context_learning(zoo.load(name).requires_grad_(False), windows, early, late)
+        for name in ("attn-only-0l", "attn-only-1l", "attn-only-2l")
+    }
 
 
 def icl_scores() -> str:
-    return ", ".join(f"`{name}` {value:+.2f}" for name, value in _icl().items())
+    return ", ".join(
+        f"`{name}` {r.score:+.2f} ± {r.score_sem:.2f}" for name, r in _icl().items()
+    )
 
 
-def icl_late() -> str:
-    return str(LATE)
+def icl_curve():
+    """Mean loss at every position of held-out text windows for the three zoo models, with a
+    band of ± one standard error over the windows; the dotted lines are the in-context
+    learning score's two anchors. Only the models with attention gain from more context, and
+    the two-layer model the most."""
+    early, late, _ = heldout.icl_anchors(_n_ctx())
+    icl = _icl()
+    return plots.loss_by_position(
+        {name: r.loss for name, r in icl.items()},
+        title="loss by position on held-out text",
+        bands={name: r.sem for name, r in icl.items()},
+        anchors=(early, late),
+    )
 
 
-def icl_early() -> str:
-    return str(EARLY)
+def icl_anchor_scaling() -> str:
+    early, late, scale = heldout.icl_anchors(_n_ctx())
+    return (
+        f"Olsson et al. compare the {heldout.OLSSON_LATE}th token with the {heldout.OLSSON_EARLY}th; "
+        f"the zoo's windows have {_n_ctx()} tokens, the last of them predicted from position "
+        f"{late}, so both anchors are multiplied by {late}/{heldout.OLSSON_LATE} = {scale:.3f}: "
+        f"the score is the loss at position {late} minus the loss at position {early}"
+    )
 
 
 def icl_rows() -> str:
-    return str(ICL_ROWS)
+    return f"{next(iter(_icl().values())).n:,}"
 
 
 # --- ablation ---------------------------------------------------------------------------

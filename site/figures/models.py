@@ -1,7 +1,11 @@
 """Figures of the models page, read from the zoo's recorded training curves and metrics
 (see site/hooks/course_blocks.py for how pages use them)."""
 
-from course import plots, zoo
+from functools import cache
+
+from course import heldout, plots, recorded, zoo
+from course.dataset import load_streams
+from course.train import TrainConfig, describe
 
 
 def training_curve_2l():
@@ -34,3 +38,59 @@ def _headline(m: dict) -> str:
         )
     copying = m.get("copying", [[]])[0]
     return f"{sum(c > 0.5 for c in copying)} of {len(copying)} heads copy (OV copying score > 0.5)"
+
+
+@cache
+def _old() -> dict:
+    return recorded.load()
+
+
+def ood_table() -> str:
+    """The 2L model's induction on token sets and text it was or was not trained to repeat, the
+    superseded recipe (measured once from git history by ``course.recorded``) against the
+    shipped one (measured when it was trained, recorded in its metrics.json), as Markdown."""
+    old, new = _old()["results"], zoo.entry("attn-only-2l").metrics["heldout"]
+    rows = [
+        "| test set (BOS + 50 tokens, repeated once) | old: best L1 induction | old: loss 2nd / 1st half "
+        "| new: best L1 induction | new: loss 2nd / 1st half |",
+        "|---|---|---|---|---|",
+    ]
+    for name, text in heldout.descriptions(load_streams()).items():
+        cells = [text]
+        for r in (old[name], new[name]):
+            m = heldout.Measurement(**r)
+            cells += [f"{m.induction:.2f}", f"{m.ratio:.2f} ({m.second:.2f} / {m.first:.2f} nats)"]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def curriculum() -> str:
+    """How attn-only-2l was trained, read from the config recorded with its weights."""
+    return describe(TrainConfig.from_dict(zoo.entry("attn-only-2l").config["train"]))
+
+
+def old_recipe() -> str:
+    return describe(TrainConfig.from_dict(_old()["train"]))
+
+
+def old_commit() -> str:
+    return f"`{_old()['commit'][:10]}`"
+
+
+def bars() -> str:
+    """The bars of ``course.heldout.BARS`` in words."""
+    names = heldout.descriptions(load_streams())
+    out = []
+    for name, induction, ratio in heldout.BARS:
+        bar = f"induction above {induction}"
+        if ratio is not None:
+            bar += f" and a second-half loss below {ratio:.0%} of the first half's"
+        out.append(f"on {names[name]}, {bar}")
+    return "; ".join(out)
+
+
+def bars_met() -> str:
+    failed = heldout.check_bars(
+        {k: heldout.Measurement(**v) for k, v in zoo.entry("attn-only-2l").metrics["heldout"].items()}
+    )
+    return "The shipped model clears all of them." if not failed else "It misses: " + "; ".join(failed) + "."
