@@ -7,9 +7,11 @@ are measured on are split here, once, deterministically:
 - the *eligible* tokens are those seen at least ``MIN_COUNT`` times in the training split
   (rarer tokens have barely trained embeddings, and nothing the model does with them is
   a claim about its mechanism);
-- every ``HOLD_OUT_EVERY``-th eligible token, in order of frequency, is *held out*: no
-  synthetic repeat ever draws from it, so it samples every frequency band;
-- the rest is the pool that training's random repeats draw from.
+- every ``HOLD_OUT_EVERY``-th eligible token below the ``ZOO_POOL`` most frequent, in order of
+  frequency, is *held out*: it samples every band of frequency that the zoo's 2l recipe never
+  repeats (its random repeats draw from the ``ZOO_POOL`` most frequent tokens), and a recipe
+  with a larger pool must leave these tokens out of it;
+- the rest is the pool that a recipe's random repeats may draw from.
 
 Text is held out by the corpus's file split (``streams.val``). The bars of the issue that
 made the recipe (``BARS``) are checked by ``check_bars`` in the tests, ``course zoo`` and the
@@ -30,6 +32,8 @@ from course.model import AttnOnlyTransformer
 
 MIN_COUNT = 20
 HOLD_OUT_EVERY = 4
+#: The zoo's 2l recipe draws its random repeats from this many of the most frequent tokens.
+ZOO_POOL = 256
 PERIOD = 50  # BOS + PERIOD tokens, repeated once
 ROWS = 64
 SEED = 2024
@@ -42,14 +46,15 @@ class TokenSplit:
     held_out: Tensor  # the ones they never draw from
 
 
-def token_split(train: Tensor, bos_id: int) -> TokenSplit:
-    """The deterministic split described in the module docstring."""
+def token_split(train: Tensor, bos_id: int, keep_top: int = ZOO_POOL) -> TokenSplit:
+    """The deterministic split described in the module docstring (``keep_top``: how many of
+    the most frequent tokens are never held out)."""
     counts = torch.bincount(train)
     counts[bos_id] = 0
     order = counts.argsort(descending=True, stable=True)
     eligible = order[counts[order] >= MIN_COUNT]
     mask = torch.zeros(len(eligible), dtype=torch.bool)
-    mask[HOLD_OUT_EVERY - 1 :: HOLD_OUT_EVERY] = True
+    mask[keep_top + HOLD_OUT_EVERY - 1 :: HOLD_OUT_EVERY] = True
     return TokenSplit(eligible, eligible[~mask], eligible[mask])
 
 
@@ -106,8 +111,6 @@ BARS = (
     ("held_out_tokens", 0.7, 0.2),
     ("held_out_text", 0.55, None),
 )
-#: The old recipe's pool, kept as a test set to show what a pool of frequent tokens teaches.
-OLD_POOL = 256
 
 
 def claim_sets(streams: TokenStreams) -> dict[str, Tensor]:
@@ -116,8 +119,8 @@ def claim_sets(streams: TokenStreams) -> dict[str, Tensor]:
 
     bos, s = Tokenizer().bos_id, split(streams)
     return {
-        "top_256": random_repeats(s.eligible[:OLD_POOL], bos),
-        "rank_257_1024": random_repeats(s.eligible[OLD_POOL:1024], bos),
+        "top_256": random_repeats(s.eligible[:ZOO_POOL], bos),
+        "rank_257_1024": random_repeats(s.eligible[ZOO_POOL:1024], bos),
         "eligible": random_repeats(s.eligible, bos),
         "held_out_tokens": random_repeats(s.held_out, bos),
         "held_out_text": text_repeats(streams.val, bos),
@@ -128,12 +131,12 @@ def descriptions(streams: TokenStreams) -> dict[str, str]:
     """What each test set is, in words for a page (its sizes read from the split)."""
     s = split(streams)
     return {
-        "top_256": f"the {OLD_POOL} most frequent tokens (the old recipe's repeat pool)",
+        "top_256": f"the {ZOO_POOL} most frequent tokens (the 2l recipe's repeat pool)",
         "rank_257_1024": "the tokens of frequency rank 257–1,024",
         "eligible": f"every token seen ≥ {MIN_COUNT} times in training ({len(s.eligible):,})",
         "held_out_tokens": (
-            f"the {len(s.held_out):,} held-out tokens (every {HOLD_OUT_EVERY}th of those; "
-            "no synthetic repeat ever draws them)"
+            f"the {len(s.held_out):,} held-out tokens (every {HOLD_OUT_EVERY}th of those below "
+            f"the {ZOO_POOL} most frequent; no synthetic repeat ever draws them)"
         ),
         "held_out_text": "windows of held-out text (files training never saw), repeated",
     }

@@ -1,7 +1,8 @@
 """The induction chapter's claims, run with the reference solutions on the zoo: attn-only-2l has
-one previous-token head and two induction heads, which the scores, the ablations and the weights
+one previous-token head and induction heads, which the scores, the ablations and the weights
 alone all pick out; only it learns from a repeat; its training shows a phase change; and the
-hand-built induction head predicts repeats."""
+hand-built induction head predicts repeats. Every repeat is of held-out tokens, which no
+synthetic repeat in training drew from."""
 
 import pytest
 import torch
@@ -12,13 +13,19 @@ from course.dataset import load_streams, repeated_tokens
 from course.tokenizer import Tokenizer
 from solutions import induction as ind
 
-PREV, INDUCTION = (0, 2), {(1, 0), (1, 1)}  # L0H2; L1H0 and L1H1
 PERIOD = 30
 
 
 @pytest.fixture(scope="module")
 def model():
     return zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+
+
+@pytest.fixture(scope="module")
+def circuit(model):
+    """(the previous-token head, the set of induction heads), as (layer, head) pairs."""
+    c = heldout.circuit(model, load_streams())
+    return (0, c.previous_token), {(1, h) for h in c.induction}
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +57,15 @@ def test_repeated_tokens_match_the_dataset_and_only_2l_learns_from_the_repeat(po
             assert second > first - 0.2
 
 
-def test_head_scores_pick_out_the_circuit(model, tokens):
+def test_head_scores_pick_out_the_circuit(model, tokens, circuit):
+    PREV, INDUCTION = circuit
     _, cache = model.run_with_cache(tokens)
     pattern = torch.stack([cache["pattern", l] for l in range(model.cfg.n_layers)])
     prev, dup, induction = ind.head_scores(pattern, PERIOD)
     torch.testing.assert_close(prev, scores.previous_token_scores(model, tokens))
     torch.testing.assert_close(induction, scores.induction_scores(model, tokens, PERIOD))
     assert _heads(prev, 1) == {PREV} and prev[PREV] > 0.95
-    assert _heads(induction, 2) == INDUCTION and all(induction[h] > 0.6 for h in INDUCTION)
+    assert _heads(induction, len(INDUCTION)) == INDUCTION and all(induction[h] > 0.6 for h in INDUCTION)
     assert dup.max() < 0.1  # no duplicate-token head
 
 
@@ -83,16 +91,16 @@ def test_in_context_learning_is_strongest_in_2l_and_nil_without_layers():
     assert solution == pytest.approx(mine, abs=1e-4)
 
 
-def test_ablations_blame_the_circuit(model, tokens):
+def test_ablations_blame_the_circuit(model, tokens, circuit):
+    PREV, INDUCTION = circuit
     zero = ind.ablation_loss_increase(model, tokens, mean=False)
     mean = ind.ablation_loss_increase(model, tokens, mean=True)
-    assert _heads(mean, 3) == {PREV, *INDUCTION}
+    assert _heads(mean, 1 + len(INDUCTION)) == {PREV, *INDUCTION}
     assert mean[PREV] > 2 and all(mean[h] > 0.3 for h in INDUCTION)
-    # A head whose zero ablation hurts though its mean ablation does not: L0H1.
-    assert zero[0, 1] > 0.3 and mean[0, 1].abs() < 0.05
 
 
-def test_the_weights_alone_find_the_circuit(model, pool):
+def test_the_weights_alone_find_the_circuit(model, pool, circuit):
+    PREV, INDUCTION = circuit
     positional = ind.positional_previous_token_scores(model.W_pos, model.W_Q[0], model.b_Q[0], model.W_K[0],
                                                       model.b_K[0])  # fmt: skip
     prev = int(positional.argmax())

@@ -55,14 +55,15 @@ def test_repeated_tokens_repeat_with_the_period():
     assert torch.equal(rows[:, 1:14], rows[:, 8:21])
 
 
-def test_token_split_holds_out_every_fourth_eligible_token():
+def test_token_split_holds_out_every_fourth_eligible_token_below_the_top():
     from course.heldout import HOLD_OUT_EVERY, MIN_COUNT, token_split
 
     # token t appears 100 - 3t times: tokens 1..26 reach MIN_COUNT (20), token 0 is BOS.
     stream = torch.cat([torch.full((100 - 3 * t,), t) for t in range(34)])
-    s = token_split(stream, bos_id=0)
+    s = token_split(stream, bos_id=0, keep_top=4)
     assert s.eligible.tolist() == [t for t in range(1, 34) if 100 - 3 * t >= MIN_COUNT]
-    assert s.held_out.tolist() == s.eligible[HOLD_OUT_EVERY - 1 :: HOLD_OUT_EVERY].tolist()
+    assert s.held_out.tolist() == s.eligible[4 + HOLD_OUT_EVERY - 1 :: HOLD_OUT_EVERY].tolist()
+    assert s.held_out.tolist() == [8, 12, 16, 20, 24]
     assert sorted(s.pool.tolist() + s.held_out.tolist()) == s.eligible.tolist()
 
 

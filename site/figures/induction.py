@@ -111,8 +111,8 @@ def _scores() -> dict[str, torch.Tensor]:
 
 def head_score_heatmaps():
     """Previous-token, duplicate-token and induction scores of every head of attn-only-2l on
-    random tokens repeated once: one previous-token head in layer 0, two induction heads in
-    layer 1, and no duplicate-token head."""
+    random held-out tokens repeated once: one previous-token head in layer 0, induction heads
+    in layer 1, and no duplicate-token head."""
     cfg = _model().cfg
     return plots.annotated_heatmaps(
         _scores(),
@@ -134,8 +134,14 @@ def previous_token_head() -> str:
     return f"{name} ({value:.2f})"
 
 
+@cache
+def _circuit() -> heldout.Circuit:
+    return heldout.circuit(_model(), load_streams())
+
+
 def induction_heads() -> str:
-    return " and ".join(f"{name} ({value:.2f})" for name, value in _top(_scores()["induction"], 2))
+    induction = _scores()["induction"]
+    return " and ".join(f"{_head(1, h)} ({induction[1, h].item():.2f})" for h in _circuit().induction)
 
 
 def max_duplicate() -> str:
@@ -210,9 +216,9 @@ def _ablation() -> dict[str, torch.Tensor]:
 
 
 def ablation_bars():
-    """How much the loss on repeated random tokens rises when each head of attn-only-2l is
-    ablated, its output replaced by zeros or by its mean over the batch: the previous-token
-    head and the two induction heads carry the repeat."""
+    """How much the loss on repeated random held-out tokens rises when each head of
+    attn-only-2l is ablated, its output replaced by zeros or by its mean over the batch: the
+    previous-token head and the induction heads carry the repeat."""
     cfg = _model().cfg
     labels = [_head(l, h) for l in range(cfg.n_layers) for h in range(cfg.n_heads)]
     return plots.component_bars(
@@ -224,13 +230,18 @@ def ablation_bars():
 
 
 def top_ablations() -> str:
-    return ", ".join(f"{name} (+{value:.2f})" for name, value in _top(_ablation()["mean ablation"], 3))
+    k = 1 + len(_circuit().induction)
+    return ", ".join(f"{name} (+{value:.2f})" for name, value in _top(_ablation()["mean ablation"], k))
 
 
 def zero_only_ablation() -> str:
-    """The head whose zero ablation costs the most more than its mean ablation."""
+    """The head outside the circuit whose zero ablation costs the most more than its mean
+    ablation."""
     zero, mean = _ablation()["zero ablation"], _ablation()["mean ablation"]
-    layer, head = divmod(int((zero - mean).argmax()), zero.shape[1])
+    c = _circuit()
+    gap = zero - mean
+    gap[0, c.previous_token] = gap[1, list(c.induction)] = -float("inf")
+    layer, head = divmod(int(gap.argmax()), zero.shape[1])
     return (
         f"{_head(layer, head)} (+{zero[layer, head].item():.2f} zeroed, "
         f"{mean[layer, head].item():+.2f} at its mean)"
