@@ -80,7 +80,7 @@ def test_path_expansion_sums_to_the_logits(model, repeated):
     correct = centred[:, :, :-1].gather(-1, index)[..., 0][:, :, PERIOD + 1 :].mean((1, 2))
     single_1 = correct[1 + H : 1 + 2 * H]
     virtual = correct[1 + 2 * H : 1 + 2 * H + H * H]
-    assert all(single_1[h] > 3 for h in INDUCTION)
+    assert all(single_1[h] > 2.5 for h in INDUCTION)
     assert virtual.abs().max() < 0.5
 
 
