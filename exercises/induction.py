@@ -1,4 +1,4 @@
-# stub-sha256: 3efa45ed645ea0162bcb607bbfee9e00afe164d16eb6f9597c9a67a491fe3b8e
+# stub-sha256: ecf371526437d381f8a4234602f9fbef413ce363e01055e036362c72692af89b
 # Generated from solutions/induction.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Induction heads".
@@ -205,6 +205,10 @@ def induction_qk_circuit(
     through K-composition (the previous-token head attending fully to the previous token).
     For an induction head it should peak on the diagonal: "I am a" matches "the token
     before me was a". Only the product is graded; never build it.
+
+    Scaled by 1/sqrt(d_head), as ``qk_circuit_row`` is and the low-rank chapter's
+    ``full_qk_circuit`` is not: C's entries are then the attention logits the softmax
+    sees, comparable with the positional scores of ``positional_previous_token_scores``.
     """
     # YOUR CODE HERE
     raise NotImplementedError('induction.induction_qk_circuit: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#induction_qk_circuit')

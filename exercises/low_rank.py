@@ -1,4 +1,4 @@
-# stub-sha256: 0fc2842561e36e2a1c815dce0d9c49efab9fb3271e14883af239398ee691ce35
+# stub-sha256: d360007d5dddd1d96560cbc09d8385cfee1ee4c47b15b87019fb439b0f7788e3
 # Generated from solutions/low_rank.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Low-rank circuits: W_QK and W_OV".
@@ -261,6 +261,12 @@ def full_qk_circuit(
     """The full QK circuit of every head, W_E W_QK W_Eᵀ, as a FactoredMatrix
     [..., head, d_vocab, d_vocab] of inner dimension d_head: entry (a, b) is the
     attention score (before scaling by 1/sqrt(d_head)) of a query token a for a key token b.
+
+    Unscaled, as TransformerLens's ``model.QK`` is: this chapter reads the circuit's
+    spectrum and its largest entries, which a constant factor does not change. The
+    one-layer and induction chapters' ``qk_circuit_row``, ``top_skip_trigrams`` and
+    ``induction_qk_circuit`` do scale by 1/sqrt(d_head), because they read entries in the
+    units of the attention logits the softmax sees.
 
     Only the tokens' part: with standard positions, W_pos adds to both sides; with the
     zoo's shortformer positions, W_pos enters queries and keys (never values), adding
