@@ -5,7 +5,7 @@ from functools import cache
 
 import torch
 
-from course import heldout, plots, recorded, zoo
+from course import heldout, plots, zoo
 from course.dataset import load_streams
 from course.tokenizer import Tokenizer
 from course.train import TrainConfig, describe, repeat_pool
