@@ -1,6 +1,5 @@
 """Training: reproducible to the bit, and the 2L phase change in a quick run."""
 
-import os
 from dataclasses import replace
 
 import pytest
@@ -43,16 +42,8 @@ def test_saved_run_loads_back(streams, tmp_path):
     }
 
 
-#: 2l's recipe takes longer than the test suite can afford: its regeneration runs on request.
-RETRAIN = pytest.mark.skipif(
-    not os.environ.get("COURSE_RETRAIN"),
-    reason="retrains attn-only-2l (long): COURSE_RETRAIN=1 pytest tests/test_train.py -k regenerated",
-)
-
-
 @pytest.mark.parametrize(
-    "recipe",
-    ["0l", pytest.param("1l", marks=pytest.mark.slow), pytest.param("2l", marks=[pytest.mark.slow, RETRAIN])],
+    "recipe", ["0l", pytest.param("1l", marks=pytest.mark.slow), pytest.param("2l", marks=pytest.mark.slow)]
 )
 def test_zoo_is_regenerated_exactly(streams, tmp_path, recipe):
     """`course train <recipe>` gives the shipped bytes, where corpus and environment match:
