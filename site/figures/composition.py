@@ -137,8 +137,8 @@ def _path_terms():
 
 
 def path_terms():
-    """What each path of attn-only-2l adds to the correct token's logit on random tokens
-    repeated once: the direct path, every single head, every virtual head (later·earlier)
+    """What each path of attn-only-2l adds to the correct token's logit on random held-out
+    tokens repeated once: the direct path, every single head, every virtual head (later·earlier)
     and the biases. On the repeat, the induction heads' own terms carry the prediction;
     every virtual head stays small."""
     labels, first, second = _path_terms()

@@ -88,7 +88,7 @@ def _loss_by_position() -> dict[str, torch.Tensor]:
 
 
 def loss_by_position():
-    """Mean loss at each position of random frequent tokens repeated once, after BOS, for the
+    """Mean loss at each position of random held-out tokens repeated once, after BOS, for the
     three zoo models. Only the two-layer model's loss falls once the sequence repeats: it
     alone has induction heads."""
     return plots.loss_by_position(
