@@ -61,6 +61,7 @@ def _cmd_zoo(args: argparse.Namespace) -> int:
     from course import zoo
 
     rows = [("model", "layers", "d_model", "heads", "MB", "held-out loss", "headline", "file")]
+    loadable = {}
     for e in zoo.entries().values():
         cfg, m = e.config["model"], e.metrics
         try:
@@ -68,6 +69,7 @@ def _cmd_zoo(args: argparse.Namespace) -> int:
             status = "ok"
         except CourseError as err:
             status = f"BAD: {err}"
+        loadable[e.name] = status == "ok"
         size = (e.path / zoo.WEIGHTS).stat().st_size / 1e6 if (e.path / zoo.WEIGHTS).exists() else 0
         rows.append((
             e.name, str(cfg["n_layers"]), str(cfg["d_model"]),
@@ -77,8 +79,29 @@ def _cmd_zoo(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    for name, ok in loadable.items():
+        if ok and zoo.entry(name).config["model"]["n_layers"] >= 2:
+            _print_bars(name, zoo.load(name))
     print("\nload one with: from course import zoo; model = zoo.load('attn-only-2l')")
     return 0
+
+
+def _print_bars(name: str, model) -> None:
+    """The induction bars of ``course.heldout.BARS``, measured now on token sets and text that
+    training never repeated (a few seconds: it reads the corpus's token streams)."""
+    from course.dataset import load_streams
+    from course.heldout import BARS, measure_all
+
+    results = measure_all(model, load_streams())
+    print(f"\n{name}, induction measured where it was not trained (BOS + 50 tokens, repeated once):")
+    for test_set, min_induction, max_ratio in BARS:
+        m = results[test_set]
+        cells = [f"{test_set:<16}", f"best L1 induction {m.induction:.3f} (bar > {min_induction})"]
+        ok = m.induction > min_induction
+        if max_ratio is not None:
+            cells.append(f"loss 2nd/1st half {m.ratio:.3f} (bar < {max_ratio})")
+            ok = ok and m.ratio < max_ratio
+        print("  " + "  ".join(cells) + ("  ok" if ok else "  MISSED"))
 
 
 def _headline(m: dict) -> str:

@@ -181,15 +181,28 @@ def eigenvalue_scatter(panels: dict[str, Tensor], head_labels: list[str], title:
     return fig
 
 
-def loss_by_position(series: dict[str, Tensor], repeat_starts: int | None = None, title: str = "") -> Figure:
+def loss_by_position(
+    series: dict[str, Tensor],
+    repeat_starts: int | None = None,
+    title: str = "",
+    bands: dict[str, Tensor] | None = None,
+    anchors: tuple[int, ...] = (),
+) -> Figure:
     """Mean per-token loss against position, one line per model (``series`` maps a label to
     a [pos] tensor); ``repeat_starts`` marks, with a dashed line, the first position whose
-    next token repeats an earlier one."""
+    next token repeats an earlier one. ``bands`` (label → [pos]) shades ± that much around
+    a line, e.g. a standard error; ``anchors`` marks positions with dotted lines."""
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     for name, loss in series.items():
-        ax.plot(torch.as_tensor(loss).detach().double().cpu().numpy(), label=name)
+        y = torch.as_tensor(loss).detach().double().cpu().numpy()
+        (line,) = ax.plot(y, label=name)
+        if bands and name in bands:
+            e = torch.as_tensor(bands[name]).detach().double().cpu().numpy()
+            ax.fill_between(range(len(y)), y - e, y + e, color=line.get_color(), alpha=0.25, lw=0)
     if repeat_starts is not None:
         ax.axvline(repeat_starts, color="0.5", ls="--", lw=1, label="the repeat starts")
+    for i, position in enumerate(anchors):
+        ax.axvline(position, color="0.3", ls=":", lw=1, label="score anchors" if i == 0 else None)
     ax.set(xlabel="position", ylabel="loss (nats)", title=title)
     ax.legend(frameon=False)
     fig.tight_layout()

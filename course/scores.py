@@ -1,8 +1,12 @@
 """The scores by which the course's claims about its models are tested.
 
 They follow TransformerLens's definitions, so numbers here compare with numbers
-there. They are computed in float64 on small models, so none of them needs to be
-clever about memory.
+there, with one exception: ``induction_scores`` averages over the queries that have an
+earlier occurrence to follow (the second repeat), while TransformerLens's
+``detect_head(..., "induction_head")`` divides by every query of the sequence. On BOS +
+P tokens repeated once (2P + 1 queries, P of them in the second repeat), multiply a score
+here by P / (2P + 1), about a half, to get TransformerLens's. They are computed in float64
+on small models, so none of them needs to be clever about memory.
 """
 
 from __future__ import annotations
@@ -34,7 +38,12 @@ def induction_scores(
 ) -> Float[Tensor, "l h"]:
     """On BOS + a sequence tiled with ``period``: the mean attention from each token of
     the second repeat onwards to the token just after its previous occurrence, i.e.
-    position i attends to i − period + 1."""
+    position i attends to i − period + 1.
+
+    Not TransformerLens's normalisation: ``detect_head`` sums the same attention weights
+    but divides by every query, so on BOS + ``period`` tokens repeated once its score is
+    this one times period / (2 · period + 1), about half (see the module docstring).
+    Averaging over the queries that can follow a repeat makes 1 a perfect induction head."""
     pattern = _patterns(model, tokens)
     diag = pattern.diagonal(offset=1 - period, dim1=-2, dim2=-1)  # queries i ≥ period - 1
     # Queries before position 1 + period have no previous occurrence to follow.

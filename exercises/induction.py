@@ -1,4 +1,4 @@
-# stub-sha256: a72d2316dcc7b198c52905ee52a57b3005952a3b3a6536b2cebee15c86701ddc
+# stub-sha256: e94777599b6dada150e591f1a467fc99191ae696ea79b9edfffac8bf6a9699c2
 # Generated from solutions/induction.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Induction heads".
@@ -206,6 +206,10 @@ def induction_qk_circuit(
     For an induction head it should peak on the diagonal: "I am a" matches "the token
     before me was a". Only the product is graded; never build it, nor any other
     d_vocab × d_vocab or d_model × d_model matrix.
+
+    Scaled by 1/sqrt(d_head), as ``qk_circuit_row`` is and the low-rank chapter's
+    ``full_qk_circuit`` is not: C's entries are then the attention logits the softmax
+    sees, comparable with the positional scores of ``positional_previous_token_scores``.
     """
     # YOUR CODE HERE
     raise NotImplementedError('induction.induction_qk_circuit: not attempted yet. See the docs: Induction heads, https://course-circuits.github.io/course-circuits/induction/#induction_qk_circuit')

@@ -1,4 +1,4 @@
-# stub-sha256: 4e0cb0a7bfa2296a60331c0fe7511694e8a983389f4ef23cf17a73b0ea61efa4
+# stub-sha256: 002153ec8323ab5df2e994d0bec4dec024a95fa01c1a67fdfa42f17dd1c51593
 # Generated from solutions/low_rank.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "Low-rank circuits: W_QK and W_OV".
@@ -421,6 +421,12 @@ def full_qk_circuit(
     """The full QK circuit of every head, W_E W_QK W_Eᵀ, as a FactoredMatrix
     [..., head, d_vocab, d_vocab] of inner dimension d_head: entry (a, b) is the
     attention score (before scaling by 1/sqrt(d_head)) of a query token a for a key token b.
+
+    Unscaled, as TransformerLens's ``model.QK`` is: this chapter reads the circuit's
+    spectrum and its largest entries, which a constant factor does not change. The
+    one-layer and induction chapters' ``qk_circuit_row``, ``top_skip_trigrams`` and
+    ``induction_qk_circuit`` do scale by 1/sqrt(d_head), because they read entries in the
+    units of the attention logits the softmax sees.
 
     Only the tokens' part: with standard positions, W_pos adds to both sides; with the
     zoo's shortformer positions, W_pos enters queries and keys (never values), adding

@@ -1,4 +1,4 @@
-# stub-sha256: 5cc8c856604bd43b6c1b0637f62ba0621bd9b21da9d410306a41eeed54cf8b5d
+# stub-sha256: 6767749125741ecf44331384d16528b5eaa3a73f0086d94399eee4889a650613
 # Generated from solutions/one_layer.py by `course exercises build`. Replace each
 # `raise NotImplementedError` with your answer, then run `course check`.
 """Chapter "One-layer models: path expansion and skip-trigrams".
@@ -158,6 +158,10 @@ def qk_circuit_row(
     Positions are left out: they add W_pos to the query's and the key's input, terms
     that depend on where the tokens are rather than on which tokens they are. Compute
     only the row: never build the full d_vocab × d_vocab circuit.
+
+    Scaled by 1/sqrt(d_head), unlike the low-rank chapter's ``full_qk_circuit``: the row's
+    entries are attention logits, the numbers the softmax turns into weights, so that
+    differences between them mean what they mean to the model.
     """
     # YOUR CODE HERE
     raise NotImplementedError('one_layer.qk_circuit_row: not attempted yet. See the docs: One-layer models: path expansion and skip-trigrams, https://course-circuits.github.io/course-circuits/one-layer/#qk_circuit_row')
@@ -217,6 +221,10 @@ def top_skip_trigrams(
     QK[B, A] = W_E[B] W_Q^h (W_E[A] W_K^h)ᵀ / sqrt(d_head) (how much destination B attends
     to source A, in attention logits) and OV[A, C] = W_E[A] W_V^h W_O^h W_U[:, C] (how much
     attending to A raises the logit of C). Every one of the d_vocab³ triples competes.
+    The sum is the course's ranking heuristic, not the paper's (which reads the two
+    circuits separately). QK is scaled by 1/sqrt(d_head), unlike the low-rank chapter's
+    ``full_qk_circuit``, so that it is in attention-logit units, as the model uses it,
+    before it is added to OV's output logits.
 
     Both circuits are d_vocab × d_vocab: never build either, but read them ``chunk``
     rows at a time, so that memory grows with chunk · d_vocab · k, not with d_vocab².

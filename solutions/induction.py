@@ -241,6 +241,10 @@ def induction_qk_circuit(
     For an induction head it should peak on the diagonal: "I am a" matches "the token
     before me was a". Only the product is graded; never build it, nor any other
     d_vocab × d_vocab or d_model × d_model matrix.
+
+    Scaled by 1/sqrt(d_head), as ``qk_circuit_row`` is and the low-rank chapter's
+    ``full_qk_circuit`` is not: C's entries are then the attention logits the softmax
+    sees, comparable with the positional scores of ``positional_previous_token_scores``.
     """
     ### BEGIN SOLUTION
     left = W_E @ W_Q_ind / math.sqrt(W_Q_ind.shape[-1])

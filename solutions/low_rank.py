@@ -464,6 +464,12 @@ def full_qk_circuit(
     [..., head, d_vocab, d_vocab] of inner dimension d_head: entry (a, b) is the
     attention score (before scaling by 1/sqrt(d_head)) of a query token a for a key token b.
 
+    Unscaled, as TransformerLens's ``model.QK`` is: this chapter reads the circuit's
+    spectrum and its largest entries, which a constant factor does not change. The
+    one-layer and induction chapters' ``qk_circuit_row``, ``top_skip_trigrams`` and
+    ``induction_qk_circuit`` do scale by 1/sqrt(d_head), because they read entries in the
+    units of the attention logits the softmax sees.
+
     Only the tokens' part: with standard positions, W_pos adds to both sides; with the
     zoo's shortformer positions, W_pos enters queries and keys (never values), adding
     position terms that this token-to-token table leaves out.

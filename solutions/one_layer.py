@@ -177,6 +177,10 @@ def qk_circuit_row(
     Positions are left out: they add W_pos to the query's and the key's input, terms
     that depend on where the tokens are rather than on which tokens they are. Compute
     only the row: never build the full d_vocab × d_vocab circuit.
+
+    Scaled by 1/sqrt(d_head), unlike the low-rank chapter's ``full_qk_circuit``: the row's
+    entries are attention logits, the numbers the softmax turns into weights, so that
+    differences between them mean what they mean to the model.
     """
     ### BEGIN SOLUTION
     query = W_E[token] @ W_Q[head]
@@ -239,6 +243,10 @@ def top_skip_trigrams(
     QK[B, A] = W_E[B] W_Q^h (W_E[A] W_K^h)ᵀ / sqrt(d_head) (how much destination B attends
     to source A, in attention logits) and OV[A, C] = W_E[A] W_V^h W_O^h W_U[:, C] (how much
     attending to A raises the logit of C). Every one of the d_vocab³ triples competes.
+    The sum is the course's ranking heuristic, not the paper's (which reads the two
+    circuits separately). QK is scaled by 1/sqrt(d_head), unlike the low-rank chapter's
+    ``full_qk_circuit``, so that it is in attention-logit units, as the model uses it,
+    before it is added to OV's output logits.
 
     Both circuits are d_vocab × d_vocab: never build either, but read them ``chunk``
     rows at a time, so that memory grows with chunk · d_vocab · k, not with d_vocab².

@@ -6,10 +6,9 @@ output is what lifts the induction heads' scores at the right key."""
 import pytest
 import torch
 
-from course import scores, zoo
-from course.dataset import frequent_tokens, load_streams, repeated_tokens, text_batch
+from course import heldout, scores, zoo
+from course.dataset import load_streams, repeated_tokens, text_batch
 from course.tokenizer import Tokenizer
-from course.train import RECIPES
 from solutions import composition as comp
 
 PREV, INDUCTION = 2, (0, 1)  # L0H2; L1H0 and L1H1
@@ -23,9 +22,9 @@ def model():
 
 @pytest.fixture(scope="module")
 def repeated(model):
-    """Random frequent tokens repeated once, after BOS, and the model's activations on them."""
+    """Random held-out tokens (never repeated in training) repeated once, after BOS, and the model's activations on them."""
     bos = Tokenizer().bos_id
-    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    pool = heldout.split(load_streams()).held_out
     tokens = repeated_tokens(pool, 16, PERIOD, 2 * PERIOD, bos, torch.Generator().manual_seed(0))
     logits, cache = model.run_with_cache(tokens)
     return tokens, logits, cache
@@ -81,7 +80,7 @@ def test_path_expansion_sums_to_the_logits(model, repeated):
     correct = centred[:, :, :-1].gather(-1, index)[..., 0][:, :, PERIOD + 1 :].mean((1, 2))
     single_1 = correct[1 + H : 1 + 2 * H]
     virtual = correct[1 + 2 * H : 1 + 2 * H + H * H]
-    assert all(single_1[h] > 3 for h in INDUCTION)
+    assert all(single_1[h] > 2.5 for h in INDUCTION)
     assert virtual.abs().max() < 0.5
 
 
@@ -106,10 +105,11 @@ def test_the_previous_token_head_lifts_the_induction_key(model, repeated):
 def test_virtual_heads_matter_little_with_the_patterns_frozen():
     """Term importance on attn-only-2l, patterns frozen: on held-out text the direct path (and the
     biases) matter most; on repeated random tokens the two induction heads' own terms; and no
-    virtual head (second-order term) costs more than 0.1 nats when removed, in either."""
+    virtual head (second-order term) costs more than 0.2 nats when removed, in either: on
+    held-out repeats, under half of what either induction head's own term costs."""
     m = zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
     bos = Tokenizer().bos_id
-    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    pool = heldout.split(load_streams()).held_out  # tokens no training repeat ever drew
     batches = {
         "text": text_batch(load_streams().val, 4, 128, bos, torch.Generator().manual_seed(0)),
         "repeats": repeated_tokens(pool, 4, 40, 80, bos, torch.Generator().manual_seed(0)),
@@ -121,10 +121,10 @@ def test_virtual_heads_matter_little_with_the_patterns_frozen():
                                     m.b_O, m.W_U, m.b_U)  # fmt: skip
         importance = comp.term_importance(terms, tokens)
         virtual = importance[1 + 2 * H : 1 + 2 * H + H * H]
-        assert virtual.max() < 0.1, name
+        assert virtual.max() < 0.2, name
         top = set(importance.topk(2).indices.tolist())
         if name == "text":
             assert 0 in top and importance[0] > 1  # the direct path
         else:
             assert top == {1 + H + 0, 1 + H + 1}  # L1H0 and L1H1, the induction heads
-            assert importance[1 + H : 1 + H + 2].min() > 0.3
+            assert importance[1 + H : 1 + H + 2].min() > max(0.3, 2 * float(virtual.max()))

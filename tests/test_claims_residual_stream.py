@@ -76,12 +76,12 @@ def test_heads_that_move_tokens_write_in_the_most_directions(model):
     """The participation ratio of what each head writes, on repeated random tokens: never more
     than d_head; in layer 0 the previous-token head, in layer 1 the two induction heads write in
     the most directions, by a clear margin."""
-    from course.dataset import frequent_tokens, load_streams, repeated_tokens
+    from course import heldout
+    from course.dataset import load_streams, repeated_tokens
     from course.tokenizer import Tokenizer
-    from course.train import RECIPES
 
     bos = Tokenizer().bos_id
-    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    pool = heldout.split(load_streams()).held_out  # tokens no training repeat ever drew
     tokens = repeated_tokens(pool, 16, 30, 60, bos, torch.Generator().manual_seed(0))
     _, cache = model.run_with_cache(tokens)
     pr = torch.stack([rs.participation_ratio(cache["result", l]) for l in range(model.cfg.n_layers)])

@@ -51,6 +51,9 @@ def test_zoo_table(run):
         line = next(l for l in out.stdout.splitlines() if l.startswith(name))
         assert line.rstrip().endswith("ok")
     assert "of the unigram→bigram gap" in out.stdout and "induction" in out.stdout
+    # attn-only-2l's bars, measured where it was not trained, each with its verdict.
+    bars = [l for l in out.stdout.splitlines() if l.strip().startswith(("eligible", "held_out"))]
+    assert len(bars) == 3 and all(l.endswith(("ok", "MISSED")) for l in bars), bars
 
 
 def test_info(run):

@@ -53,3 +53,25 @@ def test_repeated_tokens_repeat_with_the_period():
     rows = repeated_tokens(torch.arange(10, 60), 3, 7, 20, bos_id=0, g=torch.Generator().manual_seed(0))
     assert rows.shape == (3, 21) and (rows[:, 0] == 0).all()
     assert torch.equal(rows[:, 1:14], rows[:, 8:21])
+
+
+def test_token_split_holds_out_every_fourth_eligible_token_below_the_top():
+    from course.heldout import HOLD_OUT_EVERY, MIN_COUNT, token_split
+
+    # token t appears 100 - 3t times: tokens 1..26 reach MIN_COUNT (20), token 0 is BOS.
+    stream = torch.cat([torch.full((100 - 3 * t,), t) for t in range(34)])
+    s = token_split(stream, bos_id=0, keep_top=4)
+    assert s.eligible.tolist() == [t for t in range(1, 34) if 100 - 3 * t >= MIN_COUNT]
+    assert s.held_out.tolist() == s.eligible[4 + HOLD_OUT_EVERY - 1 :: HOLD_OUT_EVERY].tolist()
+    assert s.held_out.tolist() == [8, 12, 16, 20, 24]
+    assert sorted(s.pool.tolist() + s.held_out.tolist()) == s.eligible.tolist()
+
+
+def test_icl_windows_are_disjoint_and_the_anchors_keep_olssons_ratio():
+    from course.heldout import disjoint_windows, icl_anchors
+
+    w = disjoint_windows(torch.arange(1, 1001), 11, bos_id=0)
+    assert w.shape == (99, 11) and (w[:, 0] == 0).all()
+    assert w[:, 1:].flatten().unique().numel() == 99 * 10  # no token in two windows
+    early, late, scale = icl_anchors(128)
+    assert late == 126 and early == round(50 * scale) and scale == 126 / 500

@@ -5,11 +5,11 @@ import shutil
 import pytest
 import torch
 
-from course import scores, zoo
-from course.dataset import frequent_tokens, load_streams, repeated_tokens
+from course import heldout, scores, zoo
+from course.dataset import load_streams
 from course.errors import CheckpointError
 from course.tokenizer import Tokenizer
-from course.train import RECIPES
+from course.train import RECIPES, repeat_pool
 
 
 @pytest.fixture(scope="module")
@@ -19,11 +19,9 @@ def streams():
 
 @pytest.fixture(scope="module")
 def rep_tokens(streams):
-    """BOS + 50 random tokens repeated twice, 32 rows; the tokens come from the pool of
-    frequent tokens that the 2l recipe draws its random repeats from."""
-    bos = Tokenizer().bos_id
-    pool = frequent_tokens(streams.train, RECIPES["2l"].repeat_pool, exclude=bos)
-    return repeated_tokens(pool, 32, 50, 100, bos, torch.Generator().manual_seed(123))
+    """BOS + 50 random tokens repeated twice, 32 rows, drawn from the held-out tokens that
+    no synthetic repeat of the 2l recipe ever draws from."""
+    return heldout.random_repeats(heldout.split(streams).held_out, Tokenizer().bos_id, rows=32, seed=123)
 
 
 def test_zoo_lists_three_small_models():
@@ -52,22 +50,48 @@ def test_one_layer_heads_copy():
 
 
 def test_two_layer_model_has_an_induction_circuit(rep_tokens):
+    """On held-out tokens: a partly general induction circuit (the bars of a general one are
+    test_two_layer_induction_works_where_it_was_not_trained's)."""
     model = zoo.load("attn-only-2l")
     prev = scores.previous_token_scores(model, rep_tokens)
     ind = scores.induction_scores(model, rep_tokens, period=50)
     prev_head = int(prev[0].argmax())
     assert prev[0, prev_head] > 0.8, prev
-    assert ind[1].max() > 0.7, ind
+    assert ind[1].max() > 0.5, ind
 
     loss = scores.mean_loss(model, rep_tokens)
     first, second = loss[1:50].mean(), loss[50:].mean()
-    assert second < 0.2 * first, (first, second)
+    assert second < 0.6 * first, (first, second)
 
     # The strongest K-composition runs from the previous-token head to an induction head.
     k_comp = scores.composition_scores(model, "K")
     l1, h1, l2, h2 = (int(i) for i in torch.unravel_index(k_comp.argmax(), k_comp.shape))
     assert (l1, h1, l2) == (0, prev_head, 1), k_comp[0, :, 1, :]
-    assert ind[1, h2] > 0.7, (h2, ind)
+    assert ind[1, h2] > 0.5, (h2, ind)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15: the shipped 2l recipe's induction does not yet generalise to tokens and text "
+    "it was not trained to repeat (the models page shows the numbers); a recipe that clears "
+    "the bars is still to be found",
+)
+def test_two_layer_induction_works_where_it_was_not_trained(streams):
+    """The bars of course.heldout.BARS, on every token seen ≥ 20 times in training, on the
+    held-out tokens and on repeated held-out text."""
+    results = heldout.measure_all(zoo.load("attn-only-2l"), streams)
+    assert heldout.check_bars(results) == [], results
+
+
+def test_held_out_tokens_are_never_repeated_in_training(streams):
+    bos = Tokenizer().bos_id
+    split = heldout.split(streams)
+    pool = set(repeat_pool(streams, RECIPES["2l"], bos).tolist())
+    held_out = set(split.held_out.tolist())
+    assert held_out and not held_out & pool
+    assert held_out <= set(split.eligible.tolist())
+    counts = torch.bincount(streams.train, minlength=2048)
+    assert counts[split.eligible].min() >= heldout.MIN_COUNT
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ from functools import cache
 
 import torch
 
-from course import plots, zoo
-from course.dataset import frequent_tokens, load_streams, repeated_tokens
+from course import heldout, plots, zoo
+from course.dataset import load_streams, repeated_tokens
 from course.tokenizer import Tokenizer
-from course.train import RECIPES
 from solutions import composition as comp
 
 PERIOD = 30  # tokens in each half of a repeated sequence
@@ -22,6 +21,29 @@ def _model():
 
 def _heads(layer: int) -> list[str]:
     return [f"L{layer}H{h}" for h in range(_model().cfg.n_heads)]
+
+
+@cache
+def _circuit() -> heldout.Circuit:
+    """The previous-token and induction heads, found by their scores on held-out tokens."""
+    return heldout.circuit(_model(), load_streams())
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def previous_token_head() -> str:
+    return f"L0H{_circuit().previous_token}"
+
+
+def induction_heads() -> str:
+    heads = [f"L1H{h}" for h in _circuit().induction]
+    return ("the induction head " if len(heads) == 1 else "the induction heads ") + _and(heads)
+
+
+def top_induction_head() -> str:
+    return f"L1H{_circuit().induction[0]}"
 
 
 @cache
@@ -88,7 +110,7 @@ def composition_heatmaps():
 def _repeated():
     m = _model()
     bos = Tokenizer().bos_id
-    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    pool = heldout.split(load_streams()).held_out
     tokens = repeated_tokens(pool, 16, PERIOD, 2 * PERIOD, bos, torch.Generator().manual_seed(0))
     _, cache = m.run_with_cache(tokens)
     return tokens, cache
@@ -115,10 +137,10 @@ def _path_terms():
 
 
 def path_terms():
-    """What each path of attn-only-2l adds to the correct token's logit on random tokens
-    repeated once: the direct path, every single head, every virtual head (later·earlier)
-    and the biases. On the repeat, the two induction heads' own terms carry
-    the prediction; every virtual head stays small."""
+    """What each path of attn-only-2l adds to the correct token's logit on random held-out
+    tokens repeated once: the direct path, every single head, every virtual head (later·earlier)
+    and the biases. On the repeat, the induction heads' own terms carry the prediction;
+    every virtual head stays small."""
     labels, first, second = _path_terms()
     return plots.component_bars(
         labels,
@@ -137,7 +159,8 @@ def largest_virtual_term() -> str:
 
 def induction_head_terms() -> str:
     labels, _, second = _path_terms()
-    return ", ".join(f"{name} {second[labels.index(name)].item():+.1f}" for name in ("L1H0", "L1H1"))
+    names = [f"L1H{h}" for h in _circuit().induction]
+    return ", ".join(f"{name} {second[labels.index(name)].item():+.1f}" for name in names)
 
 
 @cache
@@ -159,22 +182,22 @@ def _lifts(head: int):
 
 
 def score_lifts():
-    """How much each component of layer 1's input raises the induction head L1H1's score of
-    the key P − 1 positions back (the token after the previous occurrence) above the other
-    keys, on random tokens repeated with period P: through the keys, the previous-token head
-    L0H2 does it; through the queries, the token embedding."""
-    key, query = _lifts(1)
+    """How much each component of layer 1's input raises the strongest induction head's score
+    of the key P − 1 positions back (the token after the previous occurrence) above the other
+    keys, on random held-out tokens repeated with period P: through the keys, the
+    previous-token head does it; through the queries, the token embedding."""
+    key, query = _lifts(_circuit().induction[0])
     labels = ["embed", "pos", *_heads(0), "b_O"]
     return plots.component_bars(
         labels,
         {"key side": key.tolist(), "query side": query.tolist()},
         ylabel="score lift at offset P − 1",
-        title="where L1H1's attention to the induction key comes from",
+        title=f"where {top_induction_head()}'s attention to the induction key comes from",
     )
 
 
 def _top_lift(side: int) -> str:
-    lift = _lifts(1)[side]
+    lift = _lifts(_circuit().induction[0])[side]
     labels = ["the token embedding", "the positions", *_heads(0), "b_O"]
     best = int(lift.argmax())
     return f"{labels[best]} (+{lift[best].item():.1f})"
@@ -203,7 +226,7 @@ def _importance() -> dict[str, torch.Tensor]:
     from course.dataset import text_batch
 
     m, bos = _model(), Tokenizer().bos_id
-    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    pool = heldout.split(load_streams()).held_out  # tokens no training repeat ever drew
     batches = {
         "held-out text": text_batch(load_streams().val, 4, 128, bos, torch.Generator().manual_seed(0)),
         "repeated random tokens": repeated_tokens(pool, 4, 40, 80, bos, torch.Generator().manual_seed(0)),

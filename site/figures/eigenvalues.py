@@ -6,7 +6,8 @@ from functools import cache
 
 import torch
 
-from course import plots, zoo
+from course import heldout, plots, zoo
+from course.dataset import load_streams
 from solutions import eigenvalues as ev
 
 #: The diagonal measure asks whether a token is among the k it raises most.
@@ -78,17 +79,34 @@ def chance() -> str:
     return f"{K / _model('attn-only-1l').cfg.d_vocab:.1%}"
 
 
+@cache
+def _induction() -> tuple[int, ...]:
+    """attn-only-2l's induction heads, strongest first, found by their scores on held-out
+    tokens (``course.heldout.circuit``)."""
+    return heldout.circuit(_model("attn-only-2l"), load_streams()).induction
+
+
+def induction_heads() -> str:
+    names = [f"L1H{h}" for h in _induction()]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+def induction_head() -> str:
+    return f"L1H{_induction()[0]}"
+
+
 def induction_ov_score() -> str:
-    return f"{_ov_scores('attn-only-2l')[1, 1]:.4f}"
+    return f"{_ov_scores('attn-only-2l')[1, _induction()[0]]:.4f}"
 
 
 def induction_diagonal() -> str:
-    return f"{_diagonal('attn-only-2l')[1, 1]:.0%}"
+    return f"{_diagonal('attn-only-2l')[1, _induction()[0]]:.0%}"
 
 
 def induction_top1() -> str:
-    ov = _ov("attn-only-2l")  # L1H1 alone: each head's share is computed on its own
-    ov.update(W_V=ov["W_V"][1:2, 1:2], W_O=ov["W_O"][1:2, 1:2])
+    h = _induction()[0]
+    ov = _ov("attn-only-2l")  # the strongest induction head alone: each head's share is computed on its own
+    ov.update(W_V=ov["W_V"][1:2, h : h + 1], W_O=ov["W_O"][1:2, h : h + 1])
     return f"{ev.diagonal_share(**ov, k=1, chunk=256)[0, 0]:.0%}"
 
 

@@ -6,15 +6,13 @@ from functools import cache
 import torch
 
 from autograder.checks.induction import induction_accuracy
-from course import plots, zoo
-from course.dataset import frequent_tokens, load_streams, text_batch
+from course import heldout, plots, zoo
+from course.dataset import load_streams
 from course.tokenizer import Tokenizer
-from course.train import RECIPES
+from course.train import TrainConfig, describe
 from solutions import induction as ind
 
 PERIOD = 40  # tokens in each repeat
-EARLY, LATE = 10, 120  # positions of the in-context learning score
-ICL_ROWS = 512  # held-out windows it is averaged over
 HAND_BUILT_VOCAB, HAND_BUILT_PERIOD = 50, 40
 
 
@@ -25,7 +23,8 @@ def _model(name: str = "attn-only-2l"):
 
 @cache
 def _pool() -> torch.Tensor:
-    return frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=Tokenizer().bos_id)
+    """The held-out tokens: seen in training text, never drawn by a synthetic repeat."""
+    return heldout.split(load_streams()).held_out
 
 
 @cache
@@ -71,6 +70,11 @@ def phase_repeat_loss() -> str:
     return f"{before['rep_loss_second_half']:.1f} to {after['rep_loss_second_half']:.1f} nats"
 
 
+def curriculum() -> str:
+    """How attn-only-2l was trained, read from the config recorded with its weights."""
+    return describe(TrainConfig.from_dict(zoo.entry("attn-only-2l").config["train"]))
+
+
 # --- per-token loss and head scores -----------------------------------------------------
 
 
@@ -84,7 +88,7 @@ def _loss_by_position() -> dict[str, torch.Tensor]:
 
 
 def loss_by_position():
-    """Mean loss at each position of random frequent tokens repeated once, after BOS, for the
+    """Mean loss at each position of random held-out tokens repeated once, after BOS, for the
     three zoo models. Only the two-layer model's loss falls once the sequence repeats: it
     alone has induction heads."""
     return plots.loss_by_position(
@@ -107,8 +111,8 @@ def _scores() -> dict[str, torch.Tensor]:
 
 def head_score_heatmaps():
     """Previous-token, duplicate-token and induction scores of every head of attn-only-2l on
-    random tokens repeated once: one previous-token head in layer 0, two induction heads in
-    layer 1, and no duplicate-token head."""
+    random held-out tokens repeated once: one previous-token head in layer 0, induction heads
+    in layer 1, and no duplicate-token head."""
     cfg = _model().cfg
     return plots.annotated_heatmaps(
         _scores(),
@@ -130,8 +134,14 @@ def previous_token_head() -> str:
     return f"{name} ({value:.2f})"
 
 
+@cache
+def _circuit() -> heldout.Circuit:
+    return heldout.circuit(_model(), load_streams())
+
+
 def induction_heads() -> str:
-    return " and ".join(f"{name} ({value:.2f})" for name, value in _top(_scores()["induction"], 2))
+    induction = _scores()["induction"]
+    return " and ".join(f"{_head(1, h)} ({induction[1, h].item():.2f})" for h in _circuit().induction)
 
 
 def max_duplicate() -> str:
@@ -141,35 +151,56 @@ def max_duplicate() -> str:
 # --- in-context learning ----------------------------------------------------------------
 
 
+def _n_ctx() -> int:
+    return _model().cfg.n_ctx
+
+
 @cache
-def _icl() -> dict[str, float]:
-    """On held-out windows of 128 tokens, in float32 and in chunks: a single position's loss
-    is noisy, so the score needs many rows."""
-    tokens = text_batch(
-        load_streams().val, ICL_ROWS, 128, Tokenizer().bos_id, torch.Generator().manual_seed(0)
-    )
-    out = {}
-    for name in ("attn-only-0l", "attn-only-1l", "attn-only-2l"):
-        model = zoo.load(name).requires_grad_(False)
-        loss = torch.cat([ind.per_token_loss(model(t), t) for t in tokens.split(128)])
-        out[name] = ind.in_context_learning_score(loss, EARLY, LATE).item()
-    return out
+def _icl() -> dict[str, heldout.ICL]:
+    """On every disjoint window of the held-out text, in float32 and in chunks: a single
+    position's loss is noisy, so the score needs many windows, and disjoint ones give an
+    honest standard error."""
+    windows = heldout.disjoint_windows(load_streams().val, _n_ctx(), Tokenizer().bos_id)
+    early, late, _ = heldout.icl_anchors(_n_ctx())
+    return {
+        name: heldout.in_context_learning(zoo.load(name).requires_grad_(False), windows, early, late)
+        for name in ("attn-only-0l", "attn-only-1l", "attn-only-2l")
+    }
 
 
 def icl_scores() -> str:
-    return ", ".join(f"`{name}` {value:+.2f}" for name, value in _icl().items())
+    return ", ".join(
+        f"`{name}` {r.score:+.2f} ± {r.score_sem:.2f}" for name, r in _icl().items()
+    )
 
 
-def icl_late() -> str:
-    return str(LATE)
+def icl_curve():
+    """Mean loss at every position of held-out text windows for the three zoo models, with a
+    band of ± one standard error over the windows; the dotted lines are the in-context
+    learning score's two anchors. Only the models with attention gain from more context, and
+    the two-layer model the most."""
+    early, late, _ = heldout.icl_anchors(_n_ctx())
+    icl = _icl()
+    return plots.loss_by_position(
+        {name: r.loss for name, r in icl.items()},
+        title="loss by position on held-out text",
+        bands={name: r.sem for name, r in icl.items()},
+        anchors=(early, late),
+    )
 
 
-def icl_early() -> str:
-    return str(EARLY)
+def icl_anchor_scaling() -> str:
+    early, late, scale = heldout.icl_anchors(_n_ctx())
+    return (
+        f"Olsson et al. compare the {heldout.OLSSON_LATE}th token with the {heldout.OLSSON_EARLY}th; "
+        f"the zoo's windows have {_n_ctx()} tokens, the last of them predicted from position "
+        f"{late}, so both anchors are multiplied by {late}/{heldout.OLSSON_LATE} = {scale:.3f}: "
+        f"the score is the loss at position {late} minus the loss at position {early}"
+    )
 
 
 def icl_rows() -> str:
-    return str(ICL_ROWS)
+    return f"{next(iter(_icl().values())).n:,}"
 
 
 # --- ablation ---------------------------------------------------------------------------
@@ -185,9 +216,9 @@ def _ablation() -> dict[str, torch.Tensor]:
 
 
 def ablation_bars():
-    """How much the loss on repeated random tokens rises when each head of attn-only-2l is
-    ablated, its output replaced by zeros or by its mean over the batch: the previous-token
-    head and the two induction heads carry the repeat."""
+    """How much the loss on repeated random held-out tokens rises when each head of
+    attn-only-2l is ablated, its output replaced by zeros or by its mean over the batch: the
+    previous-token head and the induction heads carry the repeat."""
     cfg = _model().cfg
     labels = [_head(l, h) for l in range(cfg.n_layers) for h in range(cfg.n_heads)]
     return plots.component_bars(
@@ -199,13 +230,18 @@ def ablation_bars():
 
 
 def top_ablations() -> str:
-    return ", ".join(f"{name} (+{value:.2f})" for name, value in _top(_ablation()["mean ablation"], 3))
+    k = 1 + len(_circuit().induction)
+    return ", ".join(f"{name} (+{value:.2f})" for name, value in _top(_ablation()["mean ablation"], k))
 
 
 def zero_only_ablation() -> str:
-    """The head whose zero ablation costs the most more than its mean ablation."""
+    """The head outside the circuit whose zero ablation costs the most more than its mean
+    ablation."""
     zero, mean = _ablation()["zero ablation"], _ablation()["mean ablation"]
-    layer, head = divmod(int((zero - mean).argmax()), zero.shape[1])
+    c = _circuit()
+    gap = zero - mean
+    gap[0, c.previous_token] = gap[1, list(c.induction)] = -float("inf")
+    layer, head = divmod(int(gap.argmax()), zero.shape[1])
     return (
         f"{_head(layer, head)} (+{zero[layer, head].item():.2f} zeroed, "
         f"{mean[layer, head].item():+.2f} at its mean)"

@@ -7,6 +7,7 @@ from functools import cache
 import torch
 
 from course import plots, scores, zoo
+from course.dataset import load_streams
 from course.tokenizer import Tokenizer
 from solutions import low_rank as lr
 
@@ -110,10 +111,30 @@ def copying_agrees() -> str:
     return f"{(ours - scores.copying_scores(_model('attn-only-1l'))).abs().max().item():.0e}"
 
 
+#: A token seen fewer times than this in training is marked rare, with its count.
+RARE = 100
+
+
+@cache
+def _counts() -> torch.Tensor:
+    return torch.bincount(load_streams().train, minlength=_model("attn-only-1l").cfg.d_vocab)
+
+
 def _code(token: int, tok: Tokenizer) -> str:
-    """A token as inline code in a table cell: pipes escaped, backticks fenced by two."""
+    """A token as inline code in a table cell: pipes escaped, backticks fenced by two; a rare
+    token followed by how often training saw it."""
     text = plots.token_label(tok.token_str(token)).replace("|", "\\|")
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
+    code = f"`` {text} ``" if "`" in text else f"`{text}`"
+    n = int(_counts()[token])
+    return f"{code} (rare: {n}×)" if n < RARE else code
+
+
+def rare() -> str:
+    return str(RARE)
+
+
+def train_tokens() -> str:
+    return f"{len(load_streams().train) / 1e6:.1f} million"
 
 
 def top_ov_entries() -> str:

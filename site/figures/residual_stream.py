@@ -5,10 +5,9 @@ from functools import cache
 
 import torch
 
-from course import plots, zoo
-from course.dataset import frequent_tokens, load_streams, repeated_tokens
+from course import heldout, plots, zoo
+from course.dataset import load_streams, repeated_tokens
 from course.tokenizer import Tokenizer
-from course.train import RECIPES
 from solutions import residual_stream as rs
 
 PERIOD = 50  # tokens in each half of a repeated sequence
@@ -21,7 +20,7 @@ def _attribution():
     over the first half (nothing to copy yet) and the second half (a repeat)."""
     model = zoo.load("attn-only-2l", dtype=torch.float64)
     bos = Tokenizer().bos_id
-    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    pool = heldout.split(load_streams()).held_out
     tokens = repeated_tokens(pool, 32, PERIOD, 2 * PERIOD, bos, torch.Generator().manual_seed(0))
     _, cache = model.run_with_cache(tokens)
     results = torch.stack([cache["result", l] for l in range(model.cfg.n_layers)])
@@ -46,7 +45,7 @@ def top_second_half_head() -> str:
 
 def dla_repeated_tokens():
     """Direct logit attribution of the correct next token on attn-only-2l, per component,
-    averaged over random sequences of frequent tokens repeated once: in the second half,
+    averaged over random sequences of held-out tokens (never repeated in training) repeated once: in the second half,
     layer 1's induction heads add most of the correct token's logit."""
     labels, first, second = _attribution()
     return plots.component_bars(
@@ -58,12 +57,12 @@ def dla_repeated_tokens():
 
 
 def attention_viewer() -> dict:
-    """attn-only-2l's attention on a random sequence of frequent tokens, repeated once. Hover a
+    """attn-only-2l's attention on a random sequence of held-out tokens (never repeated in training), repeated once. Hover a
     token: each head's row shades the earlier tokens by how much it attends to them from there.
     Under each head, the zoo's recorded previous-token and induction scores."""
     model = zoo.load("attn-only-2l", dtype=torch.float64)
     tok = Tokenizer()
-    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=tok.bos_id)
+    pool = heldout.split(load_streams()).held_out
     g = torch.Generator().manual_seed(0)
     tokens = repeated_tokens(pool, 1, VIEWER_PERIOD, 2 * VIEWER_PERIOD, tok.bos_id, g)
     with torch.no_grad():
@@ -172,7 +171,7 @@ def kurtosis_bars():
 def participation_ratios() -> str:
     model = zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
     bos = Tokenizer().bos_id
-    pool = frequent_tokens(load_streams().train, RECIPES["2l"].repeat_pool, exclude=bos)
+    pool = heldout.split(load_streams()).held_out  # tokens no training repeat ever drew
     tokens = repeated_tokens(pool, 16, 30, 60, bos, torch.Generator().manual_seed(0))
     _, cache_ = model.run_with_cache(tokens)
     parts = []

@@ -6,15 +6,30 @@ from functools import cache
 
 import torch
 
-from course import plots, zoo
+from course import heldout, plots, zoo
+from course.dataset import load_streams
 from solutions import virtual_weights as vw
-
-PREV, INDUCTION = 2, 1  # L0H2, the previous-token head; L1H1, the stronger induction head
 
 
 @cache
 def _model():
     return zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
+
+
+@cache
+def _circuit() -> tuple[int, int]:
+    """(the previous-token head, the strongest induction head), found by their scores on
+    held-out tokens (``course.heldout.circuit``)."""
+    c = heldout.circuit(_model(), load_streams())
+    return c.previous_token, c.induction[0]
+
+
+def previous_token_head() -> str:
+    return f"L0H{_circuit()[0]}"
+
+
+def induction_head() -> str:
+    return f"L1H{_circuit()[1]}"
 
 
 @cache
@@ -54,24 +69,24 @@ def chance_overlap() -> str:
 
 
 def prev_key_overlap() -> str:
-    return f"{_overlaps('W_K')[PREV, INDUCTION].item():.2f}"
+    return f"{_overlaps('W_K')[_circuit()].item():.2f}"
 
 
 def best_other_key_overlap() -> str:
-    keys = _overlaps("W_K")[:, INDUCTION]
-    return f"{max(v for h, v in enumerate(keys.tolist()) if h != PREV):.2f}"
+    keys = _overlaps("W_K")[:, _circuit()[1]]
+    return f"{max(v for h, v in enumerate(keys.tolist()) if h != _circuit()[0]):.2f}"
 
 
 def prev_query_overlap() -> str:
-    return f"{_overlaps('W_Q')[PREV, INDUCTION].item():.2f}"
+    return f"{_overlaps('W_Q')[_circuit()].item():.2f}"
 
 
 @cache
 def _close_angles() -> list[int]:
     """For each layer-0 head, how many principal angles between its write subspace and
-    L1H1's key subspace are below 30°."""
+    the strongest induction head's key subspace are below 30°."""
     model = _model()
-    key_read = vw.read_subspace(model.W_K[1, INDUCTION])
+    key_read = vw.read_subspace(model.W_K[1, _circuit()[1]])
     return [
         int((vw.principal_angles(vw.write_subspace(model.W_O[0, h]), key_read) < math.pi / 6).sum())
         for h in range(model.cfg.n_heads)
@@ -79,15 +94,23 @@ def _close_angles() -> list[int]:
 
 
 def close_angles() -> str:
-    return f"{_close_angles()[PREV]} of {_model().cfg.d_head}"
+    return f"{_close_angles()[_circuit()[0]]} of {_model().cfg.d_head}"
 
 
 def other_close_angles() -> str:
-    return str(max(c for h, c in enumerate(_close_angles()) if h != PREV))
+    return str(max(c for h, c in enumerate(_close_angles()) if h != _circuit()[0]))
 
 
 def embedding_rank() -> str:
     return str(int(_ranks()[0]))
+
+
+def embedding_effective_rank() -> str:
+    """The participation ratio (Σσ²)² / Σσ⁴ of W_E's singular values: the number of equally
+    strong directions that would carry the same energy. Rank counts every direction with a
+    non-zero singular value, however weak; this counts how many the embedding really uses."""
+    s2 = torch.linalg.svdvals(_model().W_E) ** 2
+    return f"{(s2.sum() ** 2 / (s2**2).sum()).item():.0f}"
 
 
 def head_write_dims() -> str:
