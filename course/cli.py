@@ -250,6 +250,15 @@ def _cmd_nbgrader_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_nbgrader_autograde(args: argparse.Namespace) -> int:
+    import os
+
+    from autograder.nbgrader import parallel
+
+    jobs = args.jobs or os.cpu_count() or 1
+    return parallel.autograde(Path(args.course), args.assignment, jobs, args.unsandboxed)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from course.site import serve
 
@@ -333,6 +342,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--site-url", help="the docs site the notebooks link to (default $SITE_URL, else the published site)"
     )
     nb.set_defaults(func=_cmd_nbgrader_build)
+    na = nsub.add_parser("autograde", help="grade every submission of an assignment, N at a time, each sandboxed")
+    na.add_argument("assignment", help="the assignment (a chapter's name)")
+    na.add_argument("--course", default=".", help="the course folder (default: this folder)")
+    na.add_argument("--jobs", type=int, default=0, help="submissions graded at once (default: the CPU count)")
+    na.add_argument(
+        "--unsandboxed", action="store_true",
+        help="grade without bubblewrap, each student's code running as you (see the instructor guide)",
+    )  # fmt: skip
+    na.set_defaults(func=_cmd_nbgrader_autograde)
     return p
 
 

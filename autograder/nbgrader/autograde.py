@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Float
+from traitlets import Bool, Float, Unicode
 
 from autograder import runner
 from autograder.nbgrader import definitions
@@ -61,6 +61,35 @@ def exercise_of(source: str) -> tuple[str, str, bool] | None:
     return calls[0].args[0].value, calls[0].args[1].value, hidden
 
 
+def graded_module(nb) -> definitions.Module:
+    """The module a submission is graded as: the definitions of its code cells but the tests."""
+    cells = [(f"cell {i + 1}", c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code" and not _is_test(c)]
+    return definitions.from_cells(cells)
+
+
+def course_root(config) -> Path:
+    root = config.get("CourseDirectory", {}).get("root")
+    return Path(root) if isinstance(root, str) and root else Path.cwd()
+
+
+def secret(config) -> str:
+    """The course's secret for the hidden cases' seeds (``course nbgrader init`` wrote it)."""
+    path = course_root(config) / SECRET
+    if not path.exists():
+        raise CourseError(f"{path} is missing: `course nbgrader init` writes it (the hidden cases' seeds)")
+    return path.read_text().strip()
+
+
+def private_folders(config) -> list[Path]:
+    """What no sandbox may see: the course folder (gradebook, source, submissions, feedback,
+    verdicts) and the exchange."""
+    folders = [Path.cwd(), course_root(config)]
+    exchange = config.get("Exchange", {}).get("root")
+    if isinstance(exchange, str) and exchange:
+        folders.append(Path(exchange))
+    return folders
+
+
 class GradeOutsideKernel(NbGraderPreprocessor):
     """Grades the test cells of a submission from its file, in a sandbox."""
 
@@ -71,8 +100,12 @@ class GradeOutsideKernel(NbGraderPreprocessor):
         "grading user can. Only for a machine that holds nothing a student must not see.",
     ).tag(config=True)
 
+    verdicts = Unicode(
+        "", help="A folder of verdicts graded beforehand (`course nbgrader autograde --jobs N`)"
+    ).tag(config=True)
+
     def preprocess(self, nb, resources):
-        sandbox = Sandbox(hidden=tuple(self._private_folders()))
+        sandbox = Sandbox(hidden=tuple(private_folders(self.config)))
         if not available():
             if not self.allow_unsandboxed:
                 raise CourseError(
@@ -81,14 +114,12 @@ class GradeOutsideKernel(NbGraderPreprocessor):
                 )
             self.log.warning("grading WITHOUT a sandbox: %s", unavailable_message(sandbox))
             sandbox = None
-        cells = [
-            (f"cell {i + 1}", c.source)
-            for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and not _is_test(c)
-        ]
-        module = definitions.from_cells(cells)
+        module = graded_module(nb)
         with tempfile.TemporaryDirectory(prefix="course-autograde-") as tmp:
-            judge = Judge(Path(tmp), time_limit=self.time_limit, sandbox=sandbox, secret=self._secret())
+            judge = Judge(
+                Path(tmp), time_limit=self.time_limit, sandbox=sandbox, secret=secret(self.config),
+                verdicts=Path(self.verdicts) if self.verdicts else None,
+            )  # fmt: skip
             try:
                 for cell in nb.cells:
                     if _is_test(cell):
@@ -96,26 +127,6 @@ class GradeOutsideKernel(NbGraderPreprocessor):
             finally:
                 judge.close()
         return nb, resources
-
-    def _secret(self) -> str:
-        """The course's secret for the hidden cases' seeds (``course nbgrader init`` wrote it)."""
-        root = self.config.get("CourseDirectory", {}).get("root")
-        path = Path(root if isinstance(root, str) and root else Path.cwd()) / SECRET
-        if not path.exists():
-            raise CourseError(
-                f"{path} is missing: `course nbgrader init` writes it (the hidden cases' seeds)"
-            )
-        return path.read_text().strip()
-
-    def _private_folders(self) -> list[Path]:
-        """The course folder (gradebook, source, submissions, feedback) and the exchange."""
-        config = self.config
-        folders = [Path.cwd()]
-        for section, key in (("CourseDirectory", "root"), ("Exchange", "root")):
-            value = config.get(section, {}).get(key)
-            if isinstance(value, str) and value:
-                folders.append(Path(value))
-        return folders
 
     def _outputs(self, judge: Judge, module: definitions.Module, cell) -> list:
         target = exercise_of(cell.source)

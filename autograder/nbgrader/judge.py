@@ -29,6 +29,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 from autograder import framework, runner, snapshots
@@ -52,6 +53,7 @@ class Judge:
         memory: int = runner.MEMORY_LIMIT,
         sandbox=None,
         secret: str | None = None,
+        verdicts: Path | None = None,
     ):
         self.directory = Path(directory)
         self.time_limit, self.memory = time_limit, memory
@@ -60,6 +62,9 @@ class Judge:
         # their seeds are the secret's.
         self.hidden_cases, self.secret = snapshots.have_solutions(), secret
         self.results: dict[tuple[str, str, str], dict[bool, runner.ExerciseResult]] = {}
+        # Verdicts kept on disk (an instructor's course folder, out of every sandbox's sight),
+        # so that `course nbgrader autograde --jobs N` can grade in parallel beforehand.
+        self.verdicts = Path(verdicts) if verdicts else None
 
     def module_path(self, slug: str, source: str) -> Path:
         """One file per distinct source: rewriting a file in place could let Python
@@ -82,10 +87,37 @@ class Judge:
         path = self.module_path(slug, source)
         key = (slug, exercise, path.name)
         if key not in self.results:
-            self.results[key] = self._grade(slug, exercise, source, path)
+            self.results[key] = self._stored(slug, exercise, source) or self._grade(slug, exercise, source, path)
         return self.results[key][hidden]
 
+    def _verdict_file(self, slug: str, exercise: str, source: str) -> Path | None:
+        if self.verdicts is None:
+            return None
+        what = f"{self.secret}|{self.hidden_cases}|{slug}|{exercise}|{source}"
+        return self.verdicts / f"{hashlib.sha256(what.encode()).hexdigest()}.json"
+
+    def _stored(self, slug: str, exercise: str, source: str) -> dict[bool, runner.ExerciseResult] | None:
+        path = self._verdict_file(slug, exercise, source)
+        if path is None or not path.exists():
+            return None
+        parts = json.loads(path.read_text())
+        return {h == "hidden": runner.ExerciseResult(**r) for h, r in parts.items()}
+
+    def _store(self, slug: str, exercise: str, source: str, parts: dict[bool, runner.ExerciseResult]) -> None:
+        path = self._verdict_file(slug, exercise, source)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps({("hidden" if h else "visible"): asdict(r) for h, r in parts.items()})
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(text)
+            tmp.replace(path)
+
     def _grade(self, slug: str, exercise: str, source: str, path: Path) -> dict[bool, runner.ExerciseResult]:
+        parts = self._judge(slug, exercise, source, path)
+        self._store(slug, exercise, source, parts)
+        return parts
+
+    def _judge(self, slug: str, exercise: str, source: str, path: Path) -> dict[bool, runner.ExerciseResult]:
         ch = chapter(slug)
         checks = {c.exercise: c for c in importlib.import_module(f"autograder.checks.{slug}").CHECKS}
         if exercise not in checks:
