@@ -15,12 +15,17 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.paths import package_dir
 from autograder.snapshots import SNAPSHOT_DIR
 from course.errors import CourseError
+
+
+#: The folder of the grader's own packages, which the worker imports.
+_PACKAGES = Path(__file__).resolve().parents[1] / "autograder"
 
 
 @dataclass(frozen=True)
@@ -41,9 +46,16 @@ class Sandbox:
             raise CourseError(unavailable_message(self))
         module_dir = Path(module_dir).resolve()
         args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        needed = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, _PACKAGES)]
         for folder in self.masked():
             if module_dir.is_relative_to(folder):
-                continue  # never hide the file being graded
+                continue  # never hide the file being graded (it is in /tmp, bound below)
+            inside = [p for p in needed if p.is_relative_to(folder)]
+            if inside:
+                raise CourseError(
+                    f"{folder} must be hidden from the students' code, but it holds {inside[0]}, which "
+                    "grading needs: keep the course's Python and packages outside the course folder"
+                )
             args += ["--tmpfs", str(folder)]
         args += ["--ro-bind", str(module_dir), str(module_dir)]
         args += ["--unshare-all", "--uid", "65534", "--gid", "65534"]

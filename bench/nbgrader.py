@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.nbgrader import build, coursedir
+from autograder.sandbox import available
 from bench.harness import Row, median_time
 from course.chapters import CHAPTERS
 
@@ -61,36 +62,67 @@ def _submit(course: Path, slug: str, student: str) -> None:
     nbformat.write(release, folder / f"{slug}.ipynb")
 
 
-def _execute(path: Path, env: dict, timeout: int) -> None:
-    """Run the notebook at ``path`` in a fresh kernel, as nbgrader's Execute does."""
-    from nbclient import NotebookClient
+def _grade(course: Path, slug: str, notebook: Path) -> None:
+    """Grade one submission as autograde's GradeOutsideKernel step does: its definitions, in a
+    sandboxed worker, every visible and hidden case (verdicts not kept)."""
+    from traitlets.config.loader import PyFileConfigLoader
 
-    saved = dict(os.environ)
-    os.environ.update(env)  # the kernel inherits Jupyter's temporary folders
-    try:
-        nb = nbformat.read(path, as_version=4)
-        NotebookClient(
-            nb, timeout=timeout, allow_errors=True, resources={"metadata": {"path": str(path.parent)}}
-        ).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    from autograder.nbgrader.autograde import private_folders, secret
+    from autograder.nbgrader.parallel import _grade, _tests
+
+    config = PyFileConfigLoader(coursedir.CONFIG, path=str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    masks = tuple(private_folders(config)) if available() else None
+    source = course / "source" / slug / f"{slug}.ipynb"
+    _grade(notebook, _tests(source), secret(config), masks, None, 60)
+
+
+def _course(tmp: Path, slug: str, students: int) -> tuple[dict, Path]:
+    env = _env(tmp)
+    course = tmp / "course"
+    coursedir.init(course, course_id="bench")
+    build.write(slug, course)
+    _nbgrader(env, course, "generate_assignment", slug, "--force")
+    for i in range(students):
+        _submit(course, slug, f"learner{i:03d}")
+    return env, course
 
 
 def measure(slug: str, repeat: int) -> tuple[float, float]:
-    """(seconds of ``nbgrader autograde`` for one submission, median seconds to execute
-    the submission)."""
+    """(seconds of ``nbgrader autograde`` for one submission, median seconds to grade it)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-nbgrader-"))
     try:
-        env = _env(tmp)
-        course = tmp / "course"
-        coursedir.init(course, course_id="bench")
-        build.write(slug, course)
-        _nbgrader(env, course, "generate_assignment", slug, "--force")
-        _submit(course, slug, "learner")
+        env, course = _course(tmp, slug, 1)
         cli = _nbgrader(env, course, "autograde", slug, "--force", "--create")
-        notebook = course / "submitted" / "learner" / slug / f"{slug}.ipynb"
-        return cli, median_time(lambda: _execute(notebook, env, timeout=60), repeat, warmup=0)
+        notebook = course / "submitted" / "learner000" / slug / f"{slug}.ipynb"
+        return cli, median_time(lambda: _grade(course, slug, notebook), repeat, warmup=0)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def class_rows(students: int, slug: str = "zero_layer") -> list[Row]:
+    """``course nbgrader autograde`` of ``students`` submissions at --jobs 1 and at --jobs
+    the CPU count, in the same run, with nbgrader's recording included."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-nbgrader-class-"))
+    cores = os.cpu_count() or 1
+    try:
+        env, course = _course(tmp, slug, students)
+        seconds = {}
+        for jobs in (1, cores):
+            t = time.perf_counter()
+            out = subprocess.run(
+                [sys.executable, "-m", "course.cli", "nbgrader", "autograde", slug, "--jobs", str(jobs)],
+                cwd=course, env=env, capture_output=True, text=True,
+            )  # fmt: skip
+            if out.returncode:
+                raise RuntimeError(f"course nbgrader autograde --jobs {jobs} failed:\n{out.stderr[-3000:]}")
+            seconds[jobs] = time.perf_counter() - t
+        note = (
+            f"{students} submissions of {slug}; --jobs 1 took {seconds[1]:.0f} s, the ratio is the "
+            f"speed-up at --jobs {cores} on {cores} cores"
+        )
+        return [Row("nbgrader", f"class of {students}, --jobs {cores}", seconds[cores],
+                    baselines={"--jobs 1": seconds[1]}, note=note)]  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -103,7 +135,7 @@ def rows(smoke: bool) -> list[Row]:
         note = f"`nbgrader autograde` of this one submission: {cli:.1f} s"
         out.append(Row("nbgrader", f"{slug}: one learner", execute, note=note))
     out.append(Row("nbgrader", "whole course, per learner", per_learner, note="goal: 60 s or less"))
-    return out
+    return out + class_rows(4 if smoke else 50)
 
 
 if __name__ == "__main__":

@@ -83,7 +83,7 @@ def secret(config) -> str:
 def private_folders(config) -> list[Path]:
     """What no sandbox may see: the course folder (gradebook, source, submissions, feedback,
     verdicts) and the exchange."""
-    folders = [Path.cwd(), course_root(config)]
+    folders = [course_root(config)]
     exchange = config.get("Exchange", {}).get("root")
     if isinstance(exchange, str) and exchange:
         folders.append(Path(exchange))
