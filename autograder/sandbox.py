@@ -23,7 +23,6 @@ from autograder.paths import package_dir
 from autograder.snapshots import SNAPSHOT_DIR
 from course.errors import CourseError
 
-
 #: The folder of the grader's own packages, which the worker imports.
 _PACKAGES = Path(__file__).resolve().parents[1] / "autograder"
 

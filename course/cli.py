@@ -342,7 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--site-url", help="the docs site the notebooks link to (default $SITE_URL, else the published site)"
     )
     nb.set_defaults(func=_cmd_nbgrader_build)
-    na = nsub.add_parser("autograde", help="grade every submission of an assignment, N at a time, each sandboxed")
+    na = nsub.add_parser(
+        "autograde", help="grade every submission of an assignment, N at a time, each sandboxed"
+    )
     na.add_argument("assignment", help="the assignment (a chapter's name)")
     na.add_argument("--course", default=".", help="the course folder (default: this folder)")
     na.add_argument("--jobs", type=int, default=0, help="submissions graded at once (default: the CPU count)")

@@ -235,6 +235,4 @@ def circuit(model: AttnOnlyTransformer, streams: TokenStreams) -> Circuit:
     prev = scores.previous_token_scores(model, tokens)[0]
     ind = scores.induction_scores(model, tokens, PERIOD)[-1]
     order = ind.argsort(descending=True).tolist()
-    return Circuit(
-        int(prev.argmax()), tuple(h for h in order if ind[h] >= INDUCTION_SHARE * ind[order[0]])
-    )
+    return Circuit(int(prev.argmax()), tuple(h for h in order if ind[h] >= INDUCTION_SHARE * ind[order[0]]))

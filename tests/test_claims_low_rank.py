@@ -205,7 +205,12 @@ def test_the_rest_of_the_interface_matches_transformer_lens():
     make_even, indexing beyond the leading dimensions, 16-bit eigenvalues and the errors of bad
     shapes: the same values, shapes and exception types as TransformerLens's FactoredMatrix."""
     tl = pytest.importorskip("transformer_lens", reason="the tl extra is not installed")
-    for ours in (small(4), small(5, l=6, m=9, r=7), small(6, lead=(1,)), FactoredMatrix(*small(7).pair)[0, 1]):
+    for ours in (
+        small(4),
+        small(5, l=6, m=9, r=7),
+        small(6, lead=(1,)),
+        FactoredMatrix(*small(7).pair)[0, 1],
+    ):
         theirs = tl.FactoredMatrix(ours.A, ours.B)
         assert (ours.ndim, ours.has_leading_dims) == (theirs.ndim, theirs.has_leading_dims)
         assert all(torch.equal(a, b) for a, b in zip(ours.pair, theirs.pair))
@@ -220,7 +225,10 @@ def test_the_rest_of_the_interface_matches_transformer_lens():
         with pytest.warns(DeprecationWarning):
             assert ours.Vh is ours.V
         # Singular vectors differ in sign between the two SVDs: compare what signs do not change.
-        for a, b in ((ours.collapse_l(), theirs.collapse_l()), (ours.collapse_r().mT, theirs.collapse_r().mT)):
+        for a, b in (
+            (ours.collapse_l(), theirs.collapse_l()),
+            (ours.collapse_r().mT, theirs.collapse_r().mT),
+        ):
             assert a.shape == b.shape
             torch.testing.assert_close(a.mT @ a, b.mT @ b)
             torch.testing.assert_close(a.norm(dim=-1), b.norm(dim=-1))

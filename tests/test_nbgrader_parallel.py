@@ -9,7 +9,16 @@ import pytest
 
 from autograder.nbgrader.parallel import VERDICTS
 from autograder.sandbox import available
-from tests.test_nbgrader import HALF, POINTS, SLUG, _answers, _expected, _gradebook_scores, nbgrader_env, released_course
+from tests.test_nbgrader import (
+    HALF,
+    POINTS,
+    SLUG,
+    _answers,
+    _expected,
+    _gradebook_scores,
+    nbgrader_env,
+    released_course,
+)
 
 pytestmark = pytest.mark.skipif(not available(), reason="bubblewrap is not usable here")
 SUBMISSIONS = {"all_correct": dict.fromkeys(POINTS, "correct"), "half": HALF, "untouched": {}}

@@ -63,7 +63,11 @@ def exercise_of(source: str) -> tuple[str, str, bool] | None:
 
 def graded_module(nb) -> definitions.Module:
     """The module a submission is graded as: the definitions of its code cells but the tests."""
-    cells = [(f"cell {i + 1}", c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code" and not _is_test(c)]
+    cells = [
+        (f"cell {i + 1}", c.source)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and not _is_test(c)
+    ]
     return definitions.from_cells(cells)
 
 

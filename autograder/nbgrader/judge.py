@@ -87,7 +87,9 @@ class Judge:
         path = self.module_path(slug, source)
         key = (slug, exercise, path.name)
         if key not in self.results:
-            self.results[key] = self._stored(slug, exercise, source) or self._grade(slug, exercise, source, path)
+            self.results[key] = self._stored(slug, exercise, source) or self._grade(
+                slug, exercise, source, path
+            )
         return self.results[key][hidden]
 
     def _verdict_file(self, slug: str, exercise: str, source: str) -> Path | None:

@@ -52,7 +52,9 @@ def _grade(submission: Path, tests: list, key: str, masks: tuple, verdicts: Path
     return str(submission)
 
 
-def autograde(course: Path, assignment: str, jobs: int, unsandboxed: bool = False, extra: list[str] = ()) -> int:
+def autograde(
+    course: Path, assignment: str, jobs: int, unsandboxed: bool = False, extra: list[str] = ()
+) -> int:
     """Grade every submission of ``assignment`` with ``jobs`` processes, then record the grades
     with ``nbgrader autograde``; returns nbgrader's exit status."""
     course = Path(course).resolve()
