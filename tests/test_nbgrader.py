@@ -372,3 +372,13 @@ def test_feedback_for_every_student_without_hidden_inputs(graded):
     half = (graded / "feedback" / "half" / SLUG / f"{SLUG}.html").read_text()
     assert "the hidden tests of bigram_counts fail" in half
     assert "hidden seed" not in half
+
+
+def test_graded_notebooks_link_to_the_site_without_solutions(monkeypatch):
+    """The published site has a copy without the reference answers under graded/ (built by
+    the docs workflow); notebooks for grading link there unless told otherwise."""
+    monkeypatch.delenv("SITE_URL", raising=False)
+    assert build.site_url().endswith("/" + build.GRADED)
+    workflow = (Path(__file__).resolve().parent.parent / ".github" / "workflows" / "docs.yml").read_text()
+    step = workflow[workflow.index("Build the copy without solutions") :]
+    assert 'COURSE_HIDE_SOLUTIONS: "1"' in step and f"-d build/site/{build.GRADED.rstrip('/')}" in step

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -30,9 +31,16 @@ from course.exercise import ExerciseInfo, anchor, exercises_in
 _KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
+#: Where the published site keeps its copy without the reference solutions (see
+#: .github/workflows/docs.yml): what graded notebooks link to, so that a student's way to the
+#: chapter is not a way to the answers.
+GRADED = "graded/"
+
+
 def site_url() -> str:
-    """The site the notebooks link to: $SITE_URL, else the published course site."""
-    return docs_url() or "http://127.0.0.1:8000/"
+    """The site the notebooks link to: $SITE_URL (a site of your own, which should then be built
+    with COURSE_HIDE_SOLUTIONS=1), else the published site's copy without solutions."""
+    return os.environ.get("SITE_URL") or docs_url(GRADED, published=True) or "http://127.0.0.1:8000/"
 
 
 def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, points: int | None = None) -> dict:
