@@ -27,7 +27,8 @@ def _attack(release, source, name: str):
         signature = reference[reference.index("def bigram_counts") :].split(":\n", 1)[0] + ":\n"
         return head + getattr(attack, "CELL", "") + "\n" + signature + attack.BODY + WRONG
 
-    return _answers(release, source, {"bigram_counts": answer})
+    nb = _answers(release, source, {"bigram_counts": answer})
+    return attack.tamper(nb) if hasattr(attack, "tamper") else nb
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,9 @@ c.Autograde.autograde_preprocessors = [
     for step in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
 c.GradeOutsideKernel.time_limit = max(1, CELL_TIMEOUT // 2)
+# A student who deletes a test cell (or an answer cell) does not escape it: nbgrader puts the
+# cell back from the source, with a note saying so, and it is graded like the others.
+c.OverwriteCells.add_missing_cells = True
 '''
 
 _STUDENTS_TEXT = "id,first_name,last_name,email\njdoe,Jane,Doe,jdoe@example.org\n"

@@ -5,6 +5,7 @@ Each module defines what a hostile student submits for chapter zero_layer:
   submission's definitions are loaded), optional;
 - ``BODY``: code run inside ``bigram_counts`` when it is graded, before a WRONG answer;
 - ``FILES``: extra files submitted beside the notebook, optional;
+- ``tamper(nb)``: the submitted notebook changed further (cells deleted, say), optional;
 - ``harmless(course, before)``: asserts that the attack changed nothing it must not
   (``before`` is what the course folder held before autograde), optional.
 tests/test_nbgrader_attacks.py grades them all with real nbgrader and expects 0 points.
