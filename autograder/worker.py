@@ -88,9 +88,12 @@ def _describe(exc: BaseException, module_path: str) -> str:
 
 
 def _load(module_path: str):
+    """The module at ``module_path``, compiled from its text as it is now: never from a cached
+    .pyc, which a save within the same second as the last one could leave looking fresh."""
     spec = importlib.util.spec_from_file_location(f"graded_{Path(module_path).stem}", module_path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    source = Path(module_path).read_bytes()
+    exec(compile(source, module_path, "exec", dont_inherit=True), module.__dict__)
     return module
 
 

@@ -5,16 +5,49 @@ failing early."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 from autograder.paths import module_file
-from autograder.runner import Worker, grade, grade_chapter
+from autograder.runner import Worker, WorkerSlot, grade, grade_chapter
 from bench.harness import Row, median_time
 from course.chapters import CHAPTERS
 
 
 def _whole_course() -> None:
     grade(list(CHAPTERS), "solutions")  # what `course check --impl solutions` runs
+
+
+def _one_exercise_cold() -> None:
+    """`course check CHAPTER EXERCISE` from the shell: interpreter, imports, worker, grading."""
+    subprocess.run(
+        [sys.executable, "-m", "course.cli", "check", "--impl", "solutions", "zero_layer", "bigram_counts"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def _warm_rows(repeat: int) -> list[Row]:
+    """One exercise and one chapter graded again in a warm worker, as `course check --watch`
+    does after a save, beside the cold command in the same run."""
+    cold = median_time(_one_exercise_cold, repeat, warmup=0)
+    path, slot = module_file("solutions", "zero_layer"), WorkerSlot()
+    try:
+        grade_chapter("zero_layer", "solutions", slot=slot)  # the first call: worker and references
+
+        def again(only):
+            slot.worker.reload(path)
+            grade_chapter("zero_layer", "solutions", only, slot=slot)
+
+        one = median_time(lambda: again(["bigram_counts"]), repeat, warmup=0)
+        chapter = median_time(lambda: again(None), repeat, warmup=0)
+    finally:
+        slot.close()
+    note = "after a save, in the worker that `course check --watch` keeps; the baseline is the cold command"
+    return [
+        Row("check", "one exercise, warm", one, baselines={"cold `course check`": cold}, note=note),
+        Row("check", "one chapter (zero_layer), warm", chapter, note=note),
+    ]
 
 
 def rows(smoke: bool) -> list[Row]:
@@ -26,4 +59,4 @@ def rows(smoke: bool) -> list[Row]:
         startup = time.perf_counter() - t
         seconds = median_time(lambda s=slug: grade_chapter(s, "solutions"), repeat, warmup=0)
         out.append(Row("check", slug, seconds, note=f"worker start-up {startup:.2f} s"))
-    return out
+    return out + _warm_rows(repeat)

@@ -158,6 +158,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from autograder import report, runner
     from course.chapters import CHAPTERS, chapter
 
+    if args.watch:
+        return _watch(args)
     try:
         if args.chapter:
             chapter(args.chapter)
@@ -176,6 +178,27 @@ def _cmd_check(args: argparse.Namespace) -> int:
         report.show(results)
     ok = all(e.status == "passed" for r in results for e in r.exercises)
     return 0 if ok else 1
+
+
+def _watch(args: argparse.Namespace) -> int:
+    import time
+
+    from autograder import report
+    from autograder.paths import module_file
+    from autograder.watch import watch
+    from course.chapters import CHAPTERS
+
+    if args.json:
+        raise CourseError("--watch shows a table on every save; it does not combine with --json")
+    slugs = [args.chapter] if args.chapter else list(CHAPTERS)
+    files = {s: module_file(args.impl, s) for s in slugs}
+
+    def show(results):
+        print(f"\n— graded at {time.strftime('%H:%M:%S')}; save to grade again, Ctrl-C to stop", flush=True)
+        report.show(results)
+
+    watch(files, args.impl, [args.exercise] if args.exercise else None, show)
+    return 0
 
 
 def _cmd_exercises_build(args: argparse.Namespace) -> int:
@@ -298,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("exercise", nargs="?", help="one exercise of that chapter")
     c.add_argument("--impl", choices=("exercises", "solutions"), default="exercises")
     c.add_argument("--json", action="store_true", help="print the results as JSON")
+    c.add_argument("--watch", action="store_true", help="grade again on every save, with a warm worker")
     c.set_defaults(func=_cmd_check)
 
     e = sub.add_parser("exercises", help="generate the learner stubs from solutions/")
