@@ -15,6 +15,7 @@ import pickle
 import resource
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -79,6 +80,9 @@ class Worker:
     ):
         self.time_limit, self.sandbox = time_limit, sandbox
         ours, theirs = socket.socketpair()
+        # A worker that stops reading (learner code that floods the channel with replies of
+        # its own, say) must not block the grader's requests forever: sends time out.
+        ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", max(1, int(time_limit)), 0))
         command = [sys.executable, "-m", "autograder.worker", str(theirs.fileno()), str(module_path),
                    str(memory), "1" if block_solutions else "0"]  # fmt: skip
         if sandbox is not None:
@@ -135,7 +139,8 @@ class Worker:
         try:
             self.conn.send_bytes(pickle.dumps(request))
         except OSError:
-            raise WorkerDied("the grading process is gone") from None
+            self.close()
+            raise WorkerDied("the grading process is gone, or stopped reading") from None
 
     def results(self, n_cases: int) -> list[dict]:
         replies = self._receive(self.time_limit)
@@ -152,7 +157,8 @@ class Worker:
         try:
             self.conn.send_bytes(pickle.dumps({"load": str(module_path)}))
         except OSError:
-            raise WorkerDied("the grading process is gone") from None
+            self.close()
+            raise WorkerDied("the grading process is gone, or stopped reading") from None
         self.path, self.load = Path(module_path), _load_reply(self._receive(self.time_limit))
         return self.load
 

@@ -140,10 +140,12 @@ def test_the_hand_built_head_predicts_repeats():
         assert scores.induction_scores(model, tokens, period)[1, 0] > 0.99
 
 
-def test_eigenvalues_of_the_k_composition_term_find_the_induction_heads(model):
+def test_eigenvalues_of_the_k_composition_term_find_the_induction_heads(model, circuit):
     """Through the previous-token head, the K-composition term of each induction head's QK
     circuit has (almost) only positive eigenvalues, and the other layer-1 heads' do not; with
-    the OV circuit's copying score, the weights alone rank the two induction heads first."""
+    the OV circuit's copying score, the weights alone rank the two induction heads first.
+    (The circuit they must find comes from the heads' scores on held-out tokens.)"""
+    PREV, INDUCTION = circuit
     qk = ind.k_composition_scores(model.W_E, model.W_V[0], model.W_O[0], model.W_Q[1], model.W_K[1])
     through_prev = qk[:, PREV[1]]
     for h in range(model.cfg.n_heads):

@@ -276,7 +276,7 @@ MUTATIONS |= {
         (
             "rotated the wrong way",
             (BLOCKS, "blocks = torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)"),
-            "item 1 of the returned tuple",
+            "the second item of the returned tuple",
         ),
         (
             "frequencies over n_freq",

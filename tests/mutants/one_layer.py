@@ -188,7 +188,7 @@ MUTATIONS |= {
         (
             "destinations and outputs not crossed",
             (_CROSSED, _CROSSED.replace("B[i], C[j]", "B[i], C[i]").replace("B[j], C[i]", "B[j], C[j]")),
-            "item 0 of the returned tuple",
+            "the first item of the returned tuple",
         ),
         (
             "only one crossed triple per pair",
@@ -201,7 +201,7 @@ MUTATIONS |= {
                 "qk = ((W_E[b] @ W_Q[head]) * (W_E[a] @ W_K[head])).sum(-1) / math.sqrt(W_Q.shape[-1])",
                 "qk = ((W_E[b] @ W_Q[head]) * (W_E[a] @ W_K[head])).sum(-1)",
             ),
-            "item 1 of the returned tuple",
+            "the second item of the returned tuple",
         ),
     ],
 }
