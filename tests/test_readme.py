@@ -44,7 +44,9 @@ def test_readme_links_to_the_site_that_the_pages_workflow_publishes():
     for action in ("actions/setup-python", "actions/setup-node", "actions/configure-pages"):
         assert action in uses, action
     assert "actions/upload-pages-artifact" in uses and uses[-1] == "actions/deploy-pages"
-    (built,) = [step for step in build if "mkdocs build" in step.get("run", "")]
+    built, graded = [step for step in build if "mkdocs build" in step.get("run", "")]
     assert built["env"]["SITE_URL"] == "${{ steps.pages.outputs.base_url }}/"
+    # and the copy without solutions that graded notebooks link to, inside the published folder
+    assert graded["env"]["COURSE_HIDE_SOLUTIONS"] == "1" and "-d build/site/graded" in graded["run"]
     (upload,) = [step for step in build if step.get("uses", "").startswith("actions/upload-pages-artifact")]
     assert f"site_dir: {upload['with']['path']}\n" in (ROOT / "mkdocs.yml").read_text()
