@@ -45,7 +45,10 @@ class Sandbox:
             raise CourseError(unavailable_message(self))
         module_dir = Path(module_dir).resolve()
         args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-        needed = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, _PACKAGES)]
+        needed = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, _PACKAGES.parent)]
+        for path in needed:  # the fresh /tmp must not hide the grader itself (a CI clone in /tmp)
+            if path.is_relative_to("/tmp"):
+                args += ["--ro-bind", str(path), str(path)]
         for folder in self.masked():
             if module_dir.is_relative_to(folder):
                 continue  # never hide the file being graded (it is in /tmp, bound below)

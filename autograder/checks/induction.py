@@ -232,6 +232,10 @@ def a_score(inputs, score):
 #: (No zoo case: a dense answer would then run out of time before it ran out of memory; the
 #: chapter's claims test runs the references on the zoo.)
 K_COMPOSITION_SHAPES = (*SHAPES, WIDE_VOCAB)
+_K_DENSE = (
+    "its d_vocab × d_vocab matrices (200000 × 200000 in this case) do not fit in memory: keep the "
+    "K-composition term factored and take the eigenvalues of the small B A (never build it)"
+)
 
 
 def _from_weights_inputs(s: Shape, g: torch.Generator) -> dict:
@@ -247,14 +251,14 @@ def _from_weights_inputs(s: Shape, g: torch.Generator) -> dict:
 
 
 CHECKS += [
-    Check("k_composition_eigenvalues", _k_composition_inputs, canonical=sorted_parts,
+    Check("k_composition_eigenvalues", _k_composition_inputs, never_build=_K_DENSE, canonical=sorted_parts,
           invariants=(eigenvalues_sum_to_the_trace,), shapes=K_COMPOSITION_SHAPES,
           hint="B A = (W_O^p W_K^h)ᵀ W_V^pᵀ (W_Eᵀ W_E) W_Q^h, d_head × d_head for each (later, earlier) "
           "pair; torch.linalg.eigvals of it. W_Eᵀ W_E is d_model × d_model: never form W_E … W_Eᵀ"),
-    Check("k_composition_scores", _k_composition_inputs, invariants=(a_score,), shapes=K_COMPOSITION_SHAPES,
+    Check("k_composition_scores", _k_composition_inputs, never_build=_K_DENSE, invariants=(a_score,), shapes=K_COMPOSITION_SHAPES,
           hint="Re(Σ λ) / Σ |λ| over each pair's d_head eigenvalues from k_composition_eigenvalues: the "
           "sum of the moduli, not the modulus of the sum"),
-    Check("induction_scores_from_weights", _from_weights_inputs, invariants=(a_score,),
+    Check("induction_scores_from_weights", _from_weights_inputs, never_build=_K_DENSE, invariants=(a_score,),
           shapes=K_COMPOSITION_SHAPES,
           hint="p = argmax of positional_previous_token_scores on layer 0; QK = k_composition_scores with "
           "the one head p earlier and layer 1 later; OV = Re(Σ λ) / Σ |λ| of W_O^h (W_U W_E) W_V^h; "
