@@ -27,6 +27,7 @@ from pathlib import Path
 import torch
 
 from autograder import framework, snapshots
+from autograder.limits import data_held
 from autograder.paths import module_file
 from autograder.wire import decode
 from course.chapters import chapter
@@ -385,8 +386,7 @@ def _cap_data(memory: int):
     """Lower RLIMIT_DATA to ``memory`` bytes above the data this process holds; return the
     old limits, or None where that cannot be done (not Linux, or a lower hard limit)."""
     try:
-        status = Path("/proc/self/status").read_text()
-        held = int(next(line for line in status.splitlines() if line.startswith("VmData:")).split()[1]) << 10
+        held = data_held()
         old = resource.getrlimit(resource.RLIMIT_DATA)
         cap = held + memory
         if old[1] != resource.RLIM_INFINITY and cap > old[1] or memory <= 0:

@@ -20,6 +20,8 @@ import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from autograder.limits import data_held
+
 
 class _BlockSolutions(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
@@ -66,8 +68,7 @@ def _case_memory(budget: int):
     if budget <= 0:
         yield
         return
-    status = Path("/proc/self/status").read_text()
-    held = int(next(line for line in status.splitlines() if line.startswith("VmData:")).split()[1]) << 10
+    held = data_held()
     old = resource.getrlimit(resource.RLIMIT_DATA)
     cap = held + budget if old[0] == resource.RLIM_INFINITY else min(old[0], held + budget)
     resource.setrlimit(resource.RLIMIT_DATA, (cap, old[1]))

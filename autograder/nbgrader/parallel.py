@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder import runner
 from autograder.nbgrader.autograde import _is_test, exercise_of, graded_module, private_folders, secret
 from autograder.nbgrader.coursedir import CONFIG
 from autograder.nbgrader.judge import Judge
@@ -72,7 +73,7 @@ def autograde(
         masks = None
     verdicts = course / VERDICTS / assignment
     shutil.rmtree(verdicts, ignore_errors=True)  # a verdict serves one run only
-    time_limit = float(config.get("GradeOutsideKernel", {}).get("time_limit", 30))
+    time_limit = float(config.get("GradeOutsideKernel", {}).get("time_limit", runner.TIME_LIMIT))
     key = secret(config)
     tasks = [
         (submission, _tests(source))
