@@ -1,4 +1,5 @@
-"""The ``course`` command: train, zoo, info, check, exercises build, kit, serve, site, nbgrader.
+"""The ``course`` command: train, zoo, info, check, exercises build, notebooks, kit, serve, site,
+nbgrader.
 
 Errors the user can fix print one line and exit non-zero; only bugs print tracebacks.
 """
@@ -229,6 +230,30 @@ def _cmd_exercises_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from autograder import snapshots
+    from autograder.notebooks import build
+
+    slugs = build.chapters(args.chapters)
+    if not snapshots.have_solutions():
+        raise CourseError(
+            "this copy of the course is a learner's kit: its notebooks are in notebooks/ already, and "
+            "writing them again needs the full course's solutions/ and site/"
+        )
+    kept = []
+    for slug in slugs:
+        try:
+            result = build.write(slug, Path(args.dir), force=args.force, new=args.new)
+            print(f"{result.action:<10} {result.path}", flush=True)
+        except build.Edited as e:  # say so, and go on with the other chapters
+            kept.append(str(e))
+            print(f"{'kept':<10} {Path(args.dir) / (slug + '.ipynb')} (it has your edits)")
+    if kept:
+        raise CourseError(kept[0] if len(kept) == 1 else "\n".join(kept))
+    print(f"Open them with `jupyter lab {args.dir}`.")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     """The benchmarks live beside the package in a clone, not in an installed wheel."""
     root = Path(__file__).resolve().parent.parent
@@ -332,6 +357,14 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--force", action="store_true", help="replace edited files, keeping them as .bak")
     how.add_argument("--new", action="store_true", help="write the fresh stub beside an edited file as .new")
     b.set_defaults(func=_cmd_exercises_build)
+
+    nbk = sub.add_parser("notebooks", help="write each chapter as a Jupyter notebook, with inline checks")
+    nbk.add_argument("chapters", nargs="*", help="chapters (default: all)")
+    nbk.add_argument("--dir", default="notebooks", help="where to write them (default: notebooks/)")
+    how = nbk.add_mutually_exclusive_group()
+    how.add_argument("--force", action="store_true", help="replace edited notebooks, keeping them as .bak.ipynb")
+    how.add_argument("--new", action="store_true", help="write the fresh notebook beside an edited one as .new.ipynb")
+    nbk.set_defaults(func=_cmd_notebooks)
 
     bm = sub.add_parser("bench", help="run the benchmarks (python -m bench) and print the table")
     bm.add_argument("args", nargs=argparse.REMAINDER, help="suites and options, e.g. factored --smoke")

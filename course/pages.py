@@ -151,11 +151,12 @@ class Exercise:
     hints: tuple[str, ...]
 
 
-def _functions(path: Path) -> tuple[list[str], dict[str, ast.FunctionDef]]:
+def _functions(path: Path, source: str | None = None) -> tuple[list[str], dict[str, ast.FunctionDef]]:
     """A module's lines, and its functions by name: top-level functions by their name,
-    methods of its top-level classes as ``Class.method`` (as course.exercise names them)."""
+    methods of its top-level classes as ``Class.method`` (as course.exercise names them).
+    ``source`` is the module's text, when it is not read from ``path``."""
     try:
-        source = path.read_text()
+        source = path.read_text() if source is None else source
     except FileNotFoundError:
         raise PageError(f"{path} is missing") from None
     try:
@@ -192,9 +193,10 @@ def _has_docstring(node: ast.FunctionDef) -> bool:
     )
 
 
-def read_exercises(path: Path) -> dict[str, Exercise]:
-    """The exercises of a stub module, read with ``ast``: the build never runs learner code."""
-    lines, defs = _functions(path)
+def read_exercises(path: Path, source: str | None = None) -> dict[str, Exercise]:
+    """The exercises of a stub module (``path``, or its text ``source``), read with ``ast``:
+    the build never runs learner code."""
+    lines, defs = _functions(path, source)
     out = {}
     for name, node in sorted(defs.items(), key=lambda item: item[1].lineno):
         info = _decorator_info(node)

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import re
 
-import matplotlib
+import matplotlib.pyplot as plt
 import torch
+from matplotlib.figure import Figure
 from torch import Tensor
-
-matplotlib.use("Agg")  # figures are written to files; no display is needed
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 
 def training_curve(curve: list[dict], title: str = "", baselines: dict[str, float] | None = None) -> Figure:
