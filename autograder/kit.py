@@ -19,6 +19,9 @@ from course.errors import CourseError
 INCLUDE = ("course", "exercises", "autograder", "pyproject.toml", ".gitignore")
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.new", "*.bak", "*.egg-info")
 SITE = "site"  # where --site puts the built copy
+#: Where the chapter notebooks go, with the code that draws their figures (``site/figures`` in
+#: a checkout, which the kit does not carry): see ``autograder.notebooks.kernel``.
+NOTEBOOKS = "notebooks"
 
 README = """\
 # Transformer Circuits, hands-on: a learner's copy
@@ -55,7 +58,18 @@ course check residual_stream head_results # one exercise
 pytest autograder                         # the same grading, as pytest tests
 ```
 
-Your answers in `exercises/` are yours: no command here overwrites them. This copy has no
+Or work in Jupyter: `notebooks/` holds each chapter as a notebook, with the page's text, each
+exercise's stub followed by a `check(...)` cell that grades it in place, and the page's figures
+drawn with your own functions beside the site's:
+
+```bash
+jupyter lab notebooks
+```
+
+Answers in a notebook and answers in `exercises/*.py` are separate: `course check` grades the
+files, a notebook's `check` cells grade the notebook.
+
+Your answers in `exercises/` and `notebooks/` are yours: no command here overwrites them. This copy has no
 reference solutions, so `course exercises build` and `--impl solutions` are for the full
 course only.
 """
@@ -100,6 +114,15 @@ def make_kit(dest: Path, site: bool = False) -> list[str]:
         else:
             continue
         copied.append(name)
+    from autograder.notebooks import build
+
+    for slug in build.chapters([]):
+        build.write(slug, dest / NOTEBOOKS)
+    shutil.copytree(root / "site" / "figures", dest / NOTEBOOKS / "figures", ignore=_SKIP)
+    copied.append(NOTEBOOKS)
+    ignore = dest / ".gitignore"  # the checkout ignores the notebooks it writes; a learner's are work
+    if ignore.exists():
+        ignore.write_text(ignore.read_text().replace("\n# What `course notebooks` writes by default\n/notebooks/\n", "\n"))
     readme = README.format(hosted=hosted_url(), offline=OFFLINE if site else "", torch=torch_pin(root))
     (dest / "README.md").write_text(readme)
     copied.append("README.md")

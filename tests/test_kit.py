@@ -98,6 +98,10 @@ def test_a_kit_installs_in_a_fresh_venv_and_grades_without_solutions(tmp_path, u
     serve = subprocess.run([course, "serve"], capture_output=True, text=True, env=user_env, cwd=elsewhere)
     assert serve.returncode == 1 and f"read it at {HOSTED}" in serve.stderr, serve.stderr
 
+    # The kit's notebook grades an answer written in it, with the kit's own Python.
+    verdict = _notebook_check(kit, venv, user_env, tmp_path)
+    assert "passes every check" in verdict, verdict
+
     # The learner answers every exercise; the snapshots grade it.
     answer = module_file("solutions", "residual_stream").read_text()
     (kit / "exercises" / "residual_stream.py").write_text(answer)
@@ -123,6 +127,34 @@ def test_a_kit_installs_in_a_fresh_venv_and_grades_without_solutions(tmp_path, u
     assert reference.returncode == 1 and "no reference solutions" in reference.stderr, reference.stderr
 
 
+NOTEBOOK_RUN = """
+import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+first = next(i for i, c in enumerate(nb.cells) if c.source.startswith("check("))
+nb.cells[first - 1].source = open(sys.argv[2]).read()
+nb.cells = nb.cells[: first + 1]
+NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+print("".join(o.get("data", {}).get("text/plain", "") for o in nb.cells[first].outputs))
+"""
+
+
+def _notebook_check(kit, venv, user_env, tmp_path) -> str:
+    """The first check cell's verdict in the kit's residual-stream notebook, run by the kit's
+    venv with the first exercise answered."""
+    from autograder.notebooks import build
+
+    reference = build.stubs("residual_stream", module_file("solutions", "residual_stream").read_text())
+    answer = tmp_path / "answer.py"
+    answer.write_text(next(src for src in reference.cells.values() if src))
+    env = dict(user_env, **{v: str(tmp_path / v.lower()) for v in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR")})
+    run = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", NOTEBOOK_RUN, str(kit / "notebooks" / "residual_stream.ipynb"), str(answer)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
+    )  # fmt: skip
+    return run.stdout + run.stderr
+
+
 def test_a_kit_carries_no_site_sources_and_says_where_to_read_the_course(tmp_path, monkeypatch):
     from autograder.kit import make_kit
     from course import site
@@ -132,6 +164,8 @@ def test_a_kit_carries_no_site_sources_and_says_where_to_read_the_course(tmp_pat
     copied = make_kit(kit)
     assert "site" not in copied and not (kit / "site").exists() and not (kit / "mkdocs.yml").exists()
     assert not (kit / "solutions").exists() and (kit / "exercises" / "residual_stream.py").is_file()
+    assert (kit / "notebooks" / "residual_stream.ipynb").is_file() and (kit / "notebooks" / "figures" / "induction.py").is_file()
+    assert "/notebooks/" not in (kit / ".gitignore").read_text(), "a learner's notebooks are work to keep"
     readme = (kit / "README.md").read_text()
     assert f"<{HOSTED}>" in readme and "course check residual_stream" in readme
     pinned = re.search(r"pip install (torch==\S+)", (ROOT / "README.md").read_text()).group(1)

@@ -114,7 +114,11 @@ def _jupyter_markdown(text: str) -> str:
         m = _ADMONITION.match(lines[i])
         if not m:
             line = _HEADING_ID.sub(r"\1", lines[i])
-            out.append(_PAGE_LINK.sub(lambda k: f"]({docs_url(k.group(1) + '/' + (k.group(2) or ''), published=True)})", line))
+            out.append(
+                _PAGE_LINK.sub(
+                    lambda k: f"]({docs_url(k.group(1) + '/' + (k.group(2) or ''), published=True)})", line
+                )
+            )
             i += 1
             continue
         prefix, marker, kind, title = m.groups()
@@ -122,7 +126,7 @@ def _jupyter_markdown(text: str) -> str:
         body: list[str] = []
         i += 1
         while i < len(lines) and (not lines[i].strip() or lines[i].startswith(body_indent)):
-            body.append(lines[i][len(body_indent):])
+            body.append(lines[i][len(body_indent) :])
             i += 1
         while body and not body[-1].strip():
             body.pop()
@@ -169,7 +173,9 @@ class _Blocks:
 
     def get(self, kind: str, name: str):
         if self.module is None:
-            raise CourseError(f"the page asks for {{{{ {kind} {name} }}}}, but site/figures has no module for it")
+            raise CourseError(
+                f"the page asks for {{{{ {kind} {name} }}}}, but site/figures has no module for it"
+            )
         return self.module.compute(kind, name)
 
 
@@ -225,7 +231,9 @@ def notebook(slug: str) -> nbformat.NotebookNode:
                 start = f"from autograder.notebooks import check, figure, start, viewer\n\nstart({json.dumps(slug)})"
                 cells.append(nbformat.v4.new_code_cell(start))
                 if cut.given:
-                    cells.append(nbformat.v4.new_code_cell("# Given: the chapter's imports and helpers.\n" + cut.given))
+                    cells.append(
+                        nbformat.v4.new_code_cell("# Given: the chapter's imports and helpers.\n" + cut.given)
+                    )
             continue
         flush()
         if d.kind == "card":
@@ -235,7 +243,9 @@ def notebook(slug: str) -> nbformat.NotebookNode:
             if cut.cells.get(d.name):
                 cells.append(nbformat.v4.new_code_cell(cut.cells[d.name]))
             elif "." in d.name:
-                cells[-1].source += f"\n\nThis method is in the class `{d.name.split('.')[0]}`'s cell above: edit it there, run that cell, then this check."
+                cells[
+                    -1
+                ].source += f"\n\nThis method is in the class `{d.name.split('.')[0]}`'s cell above: edit it there, run that cell, then this check."
             cells.append(nbformat.v4.new_code_cell(f"check({d.name})"))
         elif d.kind == "figure":
             svg = blocks.get("figure", d.name)
@@ -246,11 +256,19 @@ def notebook(slug: str) -> nbformat.NotebookNode:
             )
             reference.attachments = {attachment: {"image/svg+xml": base64.b64encode(svg).decode()}}
             cells.append(reference)
-            cells.append(nbformat.v4.new_code_cell(f'# The same figure, drawn with your functions.\nfigure("{d.name}")'))
+            cells.append(
+                nbformat.v4.new_code_cell(
+                    f'# The same figure, drawn with your functions.\nfigure("{d.name}")'
+                )
+            )
         elif d.kind == "viewer":
             caption = blocks.module.alt(d.name)
             cells.append(nbformat.v4.new_markdown_cell(f"**An attention viewer**: {caption}"))
-            cells.append(nbformat.v4.new_code_cell(f'# Hover over a token to see where each head attends from it.\nviewer("{d.name}")'))
+            cells.append(
+                nbformat.v4.new_code_cell(
+                    f'# Hover over a token to see where each head attends from it.\nviewer("{d.name}")'
+                )
+            )
     flush()
     for i, c in enumerate(cells):
         c.id = f"{slug}-{i}"

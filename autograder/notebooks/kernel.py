@@ -31,8 +31,10 @@ from course.chapters import chapter
 from course.errors import CourseError
 from course.exercise import anchor
 
-#: The course's root: its ``site/figures`` hold the code that draws each page's figures.
+#: Where the code that draws each page's figures is: ``site/figures`` in a checkout of the
+#: course, ``notebooks/figures`` in a learner's kit, which has no ``site/``.
 ROOT = Path(__file__).resolve().parents[2]
+FIGURES = (ROOT / "site" / "figures", ROOT / "notebooks" / "figures")
 
 _chapter: str | None = None
 
@@ -82,7 +84,11 @@ class Verdict:
     def _repr_html_(self) -> str:
         colour = {"passed": "#1b7f3b", "not attempted": "#666", "failed": "#b3261e", "error": "#b3261e"}
         items = "".join(f"<li><code>{html.escape(m)}</code></li>" for m in self.messages)
-        link = f' <a href="{html.escape(self.url)}" target="_blank">the docs</a>' if self.url and not self.passed else ""
+        link = (
+            f' <a href="{html.escape(self.url)}" target="_blank">the docs</a>'
+            if self.url and not self.passed
+            else ""
+        )
         return (
             f'<div class="course-verdict" data-status="{self.status}">'
             f'<strong style="color:{colour[self.status]}">{html.escape(self.headline())}</strong>{link}'
@@ -98,7 +104,9 @@ def check(answer) -> Verdict:
     answer = getattr(answer, "fget", None) or getattr(answer, "func", None) or answer  # a property's
     exercise = getattr(answer, "__qualname__", None)
     if not callable(answer) or not isinstance(exercise, str):
-        return Verdict(str(exercise), "error", [f"expected one of your functions, got {type(answer).__name__}"])
+        return Verdict(
+            str(exercise), "error", [f"expected one of your functions, got {type(answer).__name__}"]
+        )
     url = chapter(slug).url(anchor(exercise))
     module = cell._notebook_module(answer)
     top = exercise.split(".")[0]
@@ -128,9 +136,11 @@ class _Answers(types.ModuleType):
 
 def _run(kind: str, name: str):
     slug = _slug()
-    path = ROOT / "site" / "figures" / f"{slug}.py"
-    if not path.is_file():
-        raise CourseError(f"{path} is missing: this copy of the course cannot draw the page's figures")
+    path = next((folder / f"{slug}.py" for folder in FIGURES if (folder / f"{slug}.py").is_file()), None)
+    if path is None:
+        raise CourseError(
+            f"no {slug}.py in {' or '.join(map(str, FIGURES))}: this copy cannot draw the page's figures"
+        )
     from IPython import get_ipython
 
     shell = get_ipython()
