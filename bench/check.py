@@ -5,6 +5,7 @@ failing early."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import time
@@ -50,6 +51,29 @@ def _warm_rows(repeat: int) -> list[Row]:
     ]
 
 
+def _notebook_rows(repeat: int) -> list[Row]:
+    """One exercise checked from a notebook (``check(fn)``): the first check starts the
+    kernel's grading process, which later checks reuse. Each check sends an edited module, as a
+    learner's re-run cell does, so no verdict is reused."""
+    from autograder.nbgrader import cell
+
+    source = module_file("solutions", "zero_layer").read_text()
+    edits = itertools.count()
+
+    def check() -> None:
+        request = {"chapter": "zero_layer", "exercise": "bigram_counts", "hidden": False}
+        reply = cell._ask({**request, "source": f"{source}\n# edit {next(edits)}\n"})
+        assert reply["status"] == "passed", reply
+
+    try:
+        first = median_time(check, 1, warmup=0)
+        warm = median_time(check, repeat, warmup=0)
+    finally:
+        cell._stop()
+    note = "a notebook's check(fn) after its first, in the grading process the kernel keeps"
+    return [Row("check", "one exercise in a notebook, warm", warm, baselines={"the first check": first}, note=note)]
+
+
 def rows(smoke: bool) -> list[Row]:
     repeat = 1 if smoke else 3
     out = [Row("check", "whole course", median_time(_whole_course, repeat, warmup=0))]
@@ -59,4 +83,4 @@ def rows(smoke: bool) -> list[Row]:
         startup = time.perf_counter() - t
         seconds = median_time(lambda s=slug: grade_chapter(s, "solutions"), repeat, warmup=0)
         out.append(Row("check", slug, seconds, note=f"worker start-up {startup:.2f} s"))
-    return out + _warm_rows(repeat)
+    return out + _warm_rows(repeat) + _notebook_rows(repeat)
