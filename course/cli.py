@@ -279,7 +279,12 @@ def _cmd_nbgrader_autograde(args: argparse.Namespace) -> int:
     from autograder.nbgrader import parallel
 
     jobs = args.jobs or os.cpu_count() or 1
-    return parallel.autograde(Path(args.course), args.assignment, jobs, args.unsandboxed)
+    outcome = parallel.autograde(Path(args.course), args.assignment, jobs, args.unsandboxed)
+    if outcome.tampered:
+        print(outcome.tampering_report())
+    if outcome.not_graded:
+        print(outcome.failure_report(), file=sys.stderr)
+    return 0 if outcome.ok else 1
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
