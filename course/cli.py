@@ -287,6 +287,17 @@ def _cmd_nbgrader_autograde(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
+def _cmd_nbgrader_place(args: argparse.Namespace) -> int:
+    from autograder.nbgrader.place import place
+
+    folder = place(Path(args.course), args.assignment, args.student, args.notebooks, args.timestamp)
+    stamp = (folder / "timestamp.txt").read_text()
+    for path in sorted(folder.glob("*.ipynb")):
+        print(f"{'placed':<10} {path}")
+    print(f"submitted at {stamp}, with a submission secret, as `nbgrader collect` would have it")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from course.site import serve
 
@@ -382,6 +393,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade without bubblewrap, each student's code running as you (see the instructor guide)",
     )  # fmt: skip
     na.set_defaults(func=_cmd_nbgrader_autograde)
+    npl = nsub.add_parser(
+        "place", help="put a submission that came outside the exchange into submitted/, as collect would"
+    )
+    npl.add_argument("assignment", help="the assignment (a chapter's name)")
+    npl.add_argument("student", help="the student's id")
+    npl.add_argument("notebooks", nargs="+", help="the notebook(s) the student handed in")
+    npl.add_argument("--course", default=".", help="the course folder (default: this folder)")
+    npl.add_argument(
+        "--timestamp", help="when it was handed in, e.g. '2025-03-01 17:00:00 UTC' (default: now)"
+    )
+    npl.set_defaults(func=_cmd_nbgrader_place)
     return p
 
 

@@ -1,13 +1,17 @@
-"""Submissions as `course nbgrader autograde` meets them, without running nbgrader: what
-counts as tampering with locked cells, and what nbgrader's log says about the notebooks it
-failed on."""
+"""Submissions as `course nbgrader autograde` and `place` meet them, without running
+nbgrader: what counts as tampering with locked cells, what nbgrader's log says about the
+notebooks it failed on, and a notebook placed by hand (tests/test_nbgrader_parallel.py
+grades all of this with real nbgrader)."""
 
 import nbformat
 import pytest
+from nbgrader.utils import parse_utc
 
-from autograder.nbgrader import build
+from autograder.nbgrader import build, coursedir
 from autograder.nbgrader.outcome import Outcome, missing, nbgrader_failures
+from autograder.nbgrader.place import place
 from autograder.nbgrader.tamper import tampering
+from course.errors import CourseError
 
 SLUG = "zero_layer"
 
@@ -105,3 +109,66 @@ def test_a_missing_notebook_says_what_the_folder_holds(tmp_path):
     assert missing(folder, f"{SLUG}.ipynb").endswith(f"submitted/jdoe/{SLUG}/ (it holds no notebook)")
     (folder / "Untitled.ipynb").write_text("{}")
     assert missing(folder, f"{SLUG}.ipynb").endswith("(it holds Untitled.ipynb)")
+
+
+# --- place ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def course(tmp_path):
+    course = tmp_path / "course"
+    coursedir.init(course)
+    build.write(SLUG, course)
+    return course
+
+
+def test_place_writes_what_collect_would(course, release, tmp_path):
+    sent = tmp_path / "jdoe's answers.ipynb"
+    nbformat.write(release, sent)
+    folder = place(course, SLUG, "jdoe", [sent], "2025-03-01 17:00:00 UTC")
+    assert folder == course / "submitted" / "jdoe" / SLUG
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "submission_secret.txt",
+        "timestamp.txt",
+        f"{SLUG}.ipynb",
+    ]
+    assert (folder / f"{SLUG}.ipynb").read_bytes() == sent.read_bytes()
+    assert str(parse_utc((folder / "timestamp.txt").read_text())) == "2025-03-01 17:00:00"
+    secret = (folder / "submission_secret.txt").read_text()
+    assert len(secret) == 128 and int(secret, 16) >= 0
+    (folder / "stale.py").write_text("")
+    again = place(course, SLUG, "jdoe", [folder / f"{SLUG}.ipynb"])  # from the submission itself
+    assert sorted(p.name for p in again.iterdir()) == [
+        "submission_secret.txt",
+        "timestamp.txt",
+        f"{SLUG}.ipynb",
+    ]
+    assert (again / f"{SLUG}.ipynb").read_bytes() == sent.read_bytes()
+    assert (again / "submission_secret.txt").read_text() != secret  # a new submission
+
+
+@pytest.mark.parametrize(
+    "student, files, timestamp, message",
+    [
+        ("a+b", ["ok.ipynb"], None, "not a student id"),
+        ("../x", ["ok.ipynb"], None, "not a student id"),
+        ("jdoe", ["bad.ipynb"], None, "bad.ipynb is not a notebook (NotJSONError"),
+        ("jdoe", ["ok.ipynb", "ok.ipynb"], None, f"{SLUG} has one notebook, {SLUG}.ipynb: give one file"),
+        ("jdoe", ["ok.ipynb"], "yesterday", "not a time nbgrader can read"),
+    ],
+)
+def test_place_refuses_what_nbgrader_would_trip_on(
+    course, release, tmp_path, student, files, timestamp, message
+):
+    nbformat.write(release, tmp_path / "ok.ipynb")
+    (tmp_path / "bad.ipynb").write_text('{"cells": [')
+    with pytest.raises(CourseError, match=message.replace("+", r"\+").replace("(", r"\(")):
+        place(course, SLUG, student, [tmp_path / f for f in files], timestamp)
+    assert not (course / "submitted").exists()
+
+
+def test_place_needs_a_built_assignment(course, tmp_path):
+    with pytest.raises(CourseError, match="holds no notebook: build the assignment first"):
+        place(course, "composition", "jdoe", [tmp_path / "x.ipynb"])
+    with pytest.raises(CourseError, match="is not a course folder"):
+        place(tmp_path, SLUG, "jdoe", [tmp_path / "x.ipynb"])
