@@ -251,7 +251,7 @@ def _cmd_kit(args: argparse.Namespace) -> int:
 def _cmd_nbgrader_init(args: argparse.Namespace) -> int:
     from autograder.nbgrader import coursedir
 
-    for path in coursedir.init(Path(args.dir), args.course_id, args.timeout, args.exchange):
+    for path in coursedir.init(Path(args.dir), args.course_id, args.timeout, args.exchange, args.db_url):
         print(f"{'written':<10} {path}")
     print(
         f"next: edit {Path(args.dir) / coursedir.STUDENTS}, then `course nbgrader build --course {args.dir}`"
@@ -374,6 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
     ni.add_argument("--course-id", default="circuits", help="nbgrader's course id (default circuits)")
     ni.add_argument("--timeout", type=int, default=60, help="seconds a notebook cell may run (default 60)")
     ni.add_argument("--exchange", help="the exchange folder (default DIR/exchange)")
+    ni.add_argument(
+        "--db-url", help="the gradebook's SQLAlchemy URL, e.g. postgresql+psycopg2://grader@db/circuits "
+        "(default: sqlite, gradebook.db in DIR)",
+    )  # fmt: skip
     ni.set_defaults(func=_cmd_nbgrader_init)
     nb = nsub.add_parser("build", help="write source/<chapter>/<chapter>.ipynb from solutions/")
     nb.add_argument("chapters", nargs="*", help="chapters (default: all)")
