@@ -38,9 +38,9 @@ class Outcome:
         if not self.tampered:
             return ""
         lines = [
-            "Tampering with locked cells (nbgrader put back each changed cell and each deleted test "
-            "cell from the source, and graded it; its 'checksum has changed' warnings above concern "
-            "every student, since the released test cells lack the hidden tests):"
+            "Tampering with locked cells, which gains nothing (nbgrader grades the source's test cells "
+            "in their place; its warnings above that a checksum has changed concern every student, "
+            "whose released test cells lack the hidden tests):"
         ]
         lines += [f"  {key}: {'; '.join(problems)}" for key, problems in sorted(self.tampered.items())]
         return "\n".join(lines)
