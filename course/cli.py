@@ -276,7 +276,7 @@ def _cmd_kit(args: argparse.Namespace) -> int:
 def _cmd_nbgrader_init(args: argparse.Namespace) -> int:
     from autograder.nbgrader import coursedir
 
-    for path in coursedir.init(Path(args.dir), args.course_id, args.timeout, args.exchange):
+    for path in coursedir.init(Path(args.dir), args.course_id, args.timeout, args.exchange, args.db_url):
         print(f"{'written':<10} {path}")
     print(
         f"next: edit {Path(args.dir) / coursedir.STUDENTS}, then `course nbgrader build --course {args.dir}`"
@@ -304,7 +304,23 @@ def _cmd_nbgrader_autograde(args: argparse.Namespace) -> int:
     from autograder.nbgrader import parallel
 
     jobs = args.jobs or os.cpu_count() or 1
-    return parallel.autograde(Path(args.course), args.assignment, jobs, args.unsandboxed)
+    outcome = parallel.autograde(Path(args.course), args.assignment, jobs, args.unsandboxed)
+    if outcome.tampered:
+        print(outcome.tampering_report())
+    if outcome.not_graded:
+        print(outcome.failure_report(), file=sys.stderr)
+    return 0 if outcome.ok else 1
+
+
+def _cmd_nbgrader_place(args: argparse.Namespace) -> int:
+    from autograder.nbgrader.place import place
+
+    folder = place(Path(args.course), args.assignment, args.student, args.notebooks, args.timestamp)
+    stamp = (folder / "timestamp.txt").read_text()
+    for path in sorted(folder.glob("*.ipynb")):
+        print(f"{'placed':<10} {path}")
+    print(f"submitted at {stamp}, with a submission secret, as `nbgrader collect` would have it")
+    return 0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -391,6 +407,10 @@ def build_parser() -> argparse.ArgumentParser:
     ni.add_argument("--course-id", default="circuits", help="nbgrader's course id (default circuits)")
     ni.add_argument("--timeout", type=int, default=60, help="seconds a notebook cell may run (default 60)")
     ni.add_argument("--exchange", help="the exchange folder (default DIR/exchange)")
+    ni.add_argument(
+        "--db-url", help="the gradebook's SQLAlchemy URL, e.g. postgresql+psycopg2://grader@db/circuits "
+        "(default: sqlite, gradebook.db in DIR)",
+    )  # fmt: skip
     ni.set_defaults(func=_cmd_nbgrader_init)
     nb = nsub.add_parser("build", help="write source/<chapter>/<chapter>.ipynb from solutions/")
     nb.add_argument("chapters", nargs="*", help="chapters (default: all)")
@@ -410,6 +430,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade without bubblewrap, each student's code running as you (see the instructor guide)",
     )  # fmt: skip
     na.set_defaults(func=_cmd_nbgrader_autograde)
+    npl = nsub.add_parser(
+        "place", help="put a submission that came outside the exchange into submitted/, as collect would"
+    )
+    npl.add_argument("assignment", help="the assignment (a chapter's name)")
+    npl.add_argument("student", help="the student's id")
+    npl.add_argument("notebooks", nargs="+", help="the notebook(s) the student handed in")
+    npl.add_argument("--course", default=".", help="the course folder (default: this folder)")
+    npl.add_argument(
+        "--timestamp", help="when it was handed in, e.g. '2025-03-01 17:00:00 UTC' (default: now)"
+    )
+    npl.set_defaults(func=_cmd_nbgrader_place)
     return p
 
 

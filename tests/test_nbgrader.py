@@ -250,10 +250,11 @@ def nbgrader_env(tmp: Path) -> dict:
 
 
 def released_course(
-    tmp: Path, env: dict, students: list[str]
+    tmp: Path, env: dict, students: list[str], db_url: str | None = None
 ) -> tuple[Path, nbformat.NotebookNode, nbformat.NotebookNode]:
     """A course folder after init, build and generate_assignment of SLUG, with
-    ``students`` in its gradebook; returns it, the release and the source notebook."""
+    ``students`` in its gradebook (``db_url``, else sqlite in the folder); returns it, the
+    release and the source notebook."""
     course = tmp / "course"
 
     def run_course(*args):
@@ -262,7 +263,10 @@ def released_course(
         )
         assert out.returncode == 0, out.stdout + out.stderr
 
-    run_course("nbgrader", "init", str(course), "--course-id", "test", "--timeout", str(CELL_TIMEOUT))
+    gradebook = ["--db-url", db_url] if db_url else []
+    run_course(
+        "nbgrader", "init", str(course), "--course-id", "test", "--timeout", str(CELL_TIMEOUT), *gradebook
+    )
     run_course("nbgrader", "build", SLUG, "--course", str(course))
     _nbgrader(env, course, "generate_assignment", SLUG, "--force")
     release = nbformat.read(course / "release" / SLUG / f"{SLUG}.ipynb", as_version=4)
@@ -300,10 +304,10 @@ def test_the_release_has_stubs_and_no_hidden_tests_or_answers(graded):
         assert secret not in code, secret
 
 
-def _gradebook_scores(course: Path, students=SUBMISSIONS) -> dict[str, dict]:
+def _gradebook_scores(course: Path, students=SUBMISSIONS, db_url: str | None = None) -> dict[str, dict]:
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="test") as gb:
+    with Gradebook(db_url or f"sqlite:///{course / 'gradebook.db'}", course_id="test") as gb:
         out = {}
         for student in students:
             nb = gb.find_submission_notebook(SLUG, SLUG, student)

@@ -16,11 +16,14 @@ cell of the student's does, it never runs in a kernel whose outputs nbgrader rea
 from __future__ import annotations
 
 import ast
+import os
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
+from sqlalchemy.engine import make_url
 from traitlets import Bool, Float, Unicode
 
 from autograder import runner
@@ -29,6 +32,9 @@ from autograder.nbgrader.coursedir import SECRET
 from autograder.nbgrader.judge import Judge
 from autograder.sandbox import Sandbox, available, unavailable_message
 from course.errors import CourseError
+
+#: Where libpq (psycopg2's, Debian's) looks for a local server when the URL names no host.
+LIBPQ_SOCKETS = Path("/var/run/postgresql")
 
 
 def _grading(cell) -> dict:
@@ -84,13 +90,31 @@ def secret(config) -> str:
     return path.read_text().strip()
 
 
+def gradebook_sockets(db_url: str) -> list[Path]:
+    """The folders of the unix sockets through which a PostgreSQL gradebook is reached. The
+    sandbox has no network, but a socket is a file: code that connected to it would be known
+    to the server as the grading user (peer authentication sees through the sandbox's user),
+    free to write grades."""
+    url = make_url(db_url)
+    if url.get_backend_name() != "postgresql":
+        return []
+    hosts = url.query.get("host") or url.host or os.environ.get("PGHOST") or ""
+    named = [unquote(h) for part in ([hosts] if isinstance(hosts, str) else hosts) for h in part.split(",")]
+    if not any(named):
+        return [LIBPQ_SOCKETS]
+    return [Path(h) for h in named if h.startswith("/")]
+
+
 def private_folders(config) -> list[Path]:
     """What no sandbox may see: the course folder (gradebook, source, submissions, feedback,
-    verdicts) and the exchange."""
+    verdicts), the exchange, and a PostgreSQL gradebook's socket."""
     folders = [course_root(config)]
     exchange = config.get("Exchange", {}).get("root")
     if isinstance(exchange, str) and exchange:
         folders.append(Path(exchange))
+    db_url = config.get("CourseDirectory", {}).get("db_url")
+    if isinstance(db_url, str) and db_url:
+        folders += gradebook_sockets(db_url)
     return folders
 
 

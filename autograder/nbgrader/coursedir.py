@@ -27,7 +27,9 @@ HERE = Path(__file__).resolve().parent
 
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.root = str(HERE)
-c.CourseDirectory.db_url = f"sqlite:///{{HERE / 'gradebook.db'}}"
+# The gradebook: any SQLAlchemy URL. A PostgreSQL one lets graders on several machines share
+# it (see the instructor guide); sqlite's file suits one machine.
+c.CourseDirectory.db_url = {db_url}
 # Where release_assignment puts assignments and students submit them. nbgrader's
 # default, /usr/local/share/nbgrader/exchange, needs root; on JupyterHub use a folder that every
 # user can read and write (see the instructor guide).
@@ -61,11 +63,17 @@ c.GradeOutsideKernel.time_limit = max(1, CELL_TIMEOUT // 2)
 c.OverwriteCells.add_missing_cells = True
 '''
 
+#: The default gradebook, as the config's Python: gradebook.db beside it.
+_SQLITE = "f\"sqlite:///{HERE / 'gradebook.db'}\""
 _STUDENTS_TEXT = "id,first_name,last_name,email\njdoe,Jane,Doe,jdoe@example.org\n"
 
 
 def init(
-    directory: Path, course_id: str = "circuits", timeout: int = 60, exchange: Path | None = None
+    directory: Path,
+    course_id: str = "circuits",
+    timeout: int = 60,
+    exchange: Path | None = None,
+    db_url: str | None = None,
 ) -> list[Path]:
     """Write the course folder ``directory``; returns the files written."""
     directory = Path(directory)
@@ -87,7 +95,12 @@ def init(
         secret.chmod(0o600)
         written.append(secret)
     (directory / CONFIG).write_text(
-        _CONFIG_TEXT.format(course_id=course_id, exchange=exchange_text, timeout=int(timeout))
+        _CONFIG_TEXT.format(
+            course_id=course_id,
+            exchange=exchange_text,
+            timeout=int(timeout),
+            db_url=repr(db_url) if db_url else _SQLITE,
+        )
     )
     if not (directory / STUDENTS).exists():
         (directory / STUDENTS).write_text(_STUDENTS_TEXT)

@@ -8,6 +8,8 @@ the course folder, out of every sandbox's sight. Then ``nbgrader autograde`` run
 usual; its ``GradeOutsideKernel`` step finds each verdict already decided, and nbgrader's
 own process alone writes the gradebook. A submission whose module differs from what was
 graded beforehand (a tampered locked cell that nbgrader puts back) is graded again there.
+Whoever cannot be graded is named at the end, with the reason (see ``outcome``), and so is
+whoever tampered with the notebook's locked cells (see ``tamper``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ import nbformat
 from traitlets.config.loader import PyFileConfigLoader
 
 from autograder import runner
+from autograder.nbgrader import outcome
 from autograder.nbgrader.autograde import _is_test, exercise_of, graded_module, private_folders, secret
 from autograder.nbgrader.coursedir import CONFIG
 from autograder.nbgrader.judge import Judge
+from autograder.nbgrader.outcome import Outcome
+from autograder.nbgrader.tamper import tampering
 from autograder.sandbox import Sandbox, available, unavailable_message
 from course.errors import CourseError
 
@@ -53,11 +58,71 @@ def _grade(submission: Path, tests: list, key: str, masks: tuple, verdicts: Path
     return str(submission)
 
 
+def _read(path: Path):
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as e:  # a student's file: anything but a notebook
+        reason = str(e).splitlines()[0][:200] if str(e) else ""
+        raise CourseError(f"not readable as a notebook ({type(e).__name__}: {reason})") from None
+
+
+def _run(command: list[str], cwd: Path) -> tuple[int, list[str]]:
+    """Run ``command``, passing its output on (to stderr, where nbgrader logs), and keep it."""
+    log = []
+    with subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    ) as process:
+        for line in process.stdout:
+            sys.stderr.write(line)
+            log.append(line)
+    return process.returncode, log
+
+
+def _survey(course: Path, assignment: str, names: list[str]) -> tuple[dict, dict, dict]:
+    """Every ``student/notebook`` expected in ``submitted/``: why it cannot be graded where that
+    is known now (no such file, not a notebook) or "", what it changed of the release's locked
+    cells, and the path of each one to grade."""
+    released = course / "release" / assignment  # what the students were given
+    releases = {n: nbformat.read(released / n, as_version=4) for n in names if (released / n).exists()}
+    expected, tampered, readable = {}, {}, {}
+    folders = course.glob(f"submitted/*/{assignment}")  # as nbgrader's glob: no hidden folders
+    for folder in sorted(p for p in folders if p.is_dir() and not p.parent.name.startswith(".")):
+        for name in names:
+            where, submission = f"{folder.parent.name}/{name}", folder / name
+            expected[where] = ""
+            if not submission.exists():
+                expected[where] = outcome.missing(folder, name)
+                continue
+            try:
+                nb = _read(submission)
+            except CourseError as e:
+                expected[where] = str(e)
+                continue
+            if name in releases and (problems := tampering(nb, releases[name])):
+                tampered[where] = problems
+            readable[where] = submission
+    return expected, tampered, readable
+
+
+def _pregrade(readable: dict, tests: dict, jobs: int, *args) -> dict[str, str]:
+    """Grade ``readable`` submissions with ``jobs`` processes (``args``: ``_grade``'s after the
+    tests); returns why grading failed, per ``student/notebook``, for those where it did."""
+    failed = {}
+    with ProcessPoolExecutor(max(1, jobs)) as pool:
+        futures = {w: pool.submit(_grade, s, tests[s.name], *args) for w, s in readable.items()}
+        for where, future in futures.items():
+            try:
+                future.result()
+            except Exception as e:  # nbgrader grades it again; this says why, should that fail too
+                failed[where] = f"grading it failed ({type(e).__name__}: {e})"
+    return failed
+
+
 def autograde(
     course: Path, assignment: str, jobs: int, unsandboxed: bool = False, extra: list[str] = ()
-) -> int:
+) -> Outcome:
     """Grade every submission of ``assignment`` with ``jobs`` processes, then record the grades
-    with ``nbgrader autograde``; returns nbgrader's exit status."""
+    with ``nbgrader autograde``; returns what could not be graded and what was tampered with."""
     course = Path(course).resolve()
     if not (course / CONFIG).exists():
         raise CourseError(f"{course} is not a course folder; create it with `course nbgrader init`")
@@ -74,18 +139,12 @@ def autograde(
     verdicts = course / VERDICTS / assignment
     shutil.rmtree(verdicts, ignore_errors=True)  # a verdict serves one run only
     time_limit = float(config.get("GradeOutsideKernel", {}).get("time_limit", runner.TIME_LIMIT))
-    key = secret(config)
-    tasks = [
-        (submission, _tests(source))
-        for source in sources
-        for submission in sorted(course.glob(f"submitted/*/{assignment}/{source.name}"))
-    ]
-    with ProcessPoolExecutor(max(1, jobs)) as pool:
-        futures = [pool.submit(_grade, s, t, key, masks, verdicts, time_limit) for s, t in tasks]
-        for future in futures:
-            future.result()
+    tests = {source.name: _tests(source) for source in sources}
+    expected, tampered, readable = _survey(course, assignment, list(tests))
+    expected |= _pregrade(readable, tests, jobs, secret(config), masks, verdicts, time_limit)
     flags = [f"--GradeOutsideKernel.verdicts={verdicts}"]
     if unsandboxed:
         flags.append("--GradeOutsideKernel.allow_unsandboxed=True")
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, *flags, *extra]
-    return subprocess.run(command, cwd=course).returncode
+    returncode, log = _run(command, course)
+    return Outcome(returncode, outcome.not_graded(course, assignment, expected, returncode, log), tampered)
