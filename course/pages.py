@@ -28,7 +28,7 @@ stem* is ``<page>`` with ``-`` replaced by ``_``:
     paragraph) is the alt text and the caption, so a figure without a docstring fails.
 
 ``{{ viewer NAME }}``, on a line of its own
-    becomes an interactive attention-pattern viewer (``site/javascripts/attention-viewer.js``,
+    becomes an interactive attention-pattern viewer (``course/assets/attention-viewer.js``,
     vanilla JavaScript, nothing fetched) fed by the dict that the zero-argument function NAME
     of ``site/figures/<stem>.py`` returns::
 

@@ -125,6 +125,17 @@ def test_strict_build_writes_every_page_and_katex(site):
     assert "$$" not in glossary
 
 
+def test_the_site_serves_the_viewer_files_that_notebooks_inline(site):
+    """One source for the attention viewer's script and styles, course/assets/, which
+    site/hooks/course_assets.py gives the site at the addresses it has always had."""
+    assets = ROOT / "course" / "assets"
+    script = (site / "javascripts" / "attention-viewer.js").read_text()
+    assert script == (assets / "attention-viewer.js").read_text()
+    css = (site / "stylesheets" / "course.css").read_text()
+    assert css.startswith((ROOT / "site" / "stylesheets" / "course.css").read_text().rstrip("\n"))
+    assert css.endswith((assets / "attention-viewer.css").read_text())
+
+
 BAD = {
     "text before": ("# Page\n\nSome text $$x = 1$$ inline.\n", 3),
     "no blank line above": ("# Page\n\nThe sum:\n$$\na + b\n$$\n", 4),
@@ -174,6 +185,7 @@ def test_build_without_node_modules_says_to_run_npm_ci(tmp_path):
     shutil.copy(ROOT / "mkdocs.yml", clone)
     shutil.copy(ROOT / "package.json", clone)
     shutil.copytree(ROOT / "site", clone / "site")
+    shutil.copytree(ROOT / "course" / "assets", clone / "course" / "assets")  # mkdocs.yml watches it
     result = mkdocs(tmp_path, "build", "--strict", "-d", str(tmp_path / "out"), cwd=clone)
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if "npm ci" in line]

@@ -1,7 +1,13 @@
-// Attention-pattern viewers. The course-blocks hook turns each {{ viewer NAME }} into a
-// figure.course-viewer holding its data as JSON in its data-viewer attribute:
+// Attention-pattern viewers, on the course's site and in notebooks: one script for both.
+// A viewer is a figure.course-viewer holding its data as JSON in its data-viewer attribute:
 //   {tokens: [label, ...], heads: [{name, note, pattern}, ...]}, pattern[q][k] = how much the
 //   head attends from query position q to key position k <= q.
+// On the site, the course-blocks hook (site/hooks/course_blocks.py) turns each {{ viewer NAME }}
+// into such a figure, and the site loads this file (site/hooks/course_assets.py copies it to
+// javascripts/attention-viewer.js); it builds every viewer of the page. In a notebook,
+// course.plots.attention inlines this file in a <script> beside its figure, and there it builds
+// that figure only. (To run an output's scripts, JupyterLab replaces each where it stands, and
+// VS Code appends a copy to the element that holds the output: the figure is in the parent.)
 // Hovering (or focusing) a token of the sequence shades, in every head's row, the tokens that
 // head attends to from there, and names the one it attends to most. No library, no network.
 (function () {
@@ -23,6 +29,7 @@
   }
 
   function build(figure) {
+    if (figure.classList.contains("is-ready")) return; // a script run twice must not draw twice
     var data = JSON.parse(figure.dataset.viewer);
     var app = element("div", "course-viewer__app");
     var status = element("p", "course-viewer__status");
@@ -95,6 +102,16 @@
   function buildAll() {
     var figures = document.querySelectorAll("figure.course-viewer:not(.is-ready)");
     for (var i = 0; i < figures.length; i++) build(figures[i]);
+  }
+
+  // document.currentScript is only set while a classic script first runs, so read it now.
+  var script = document.currentScript;
+  if (script && !script.src) {
+    // Inlined in a notebook's output: build the viewer of that output, which the script's
+    // parent holds (in JupyterLab and in VS Code), and leave the rest of the page alone.
+    var own = script.parentNode.querySelectorAll("figure.course-viewer");
+    for (var i = 0; i < own.length; i++) build(own[i]);
+    return;
   }
 
   // Material's instant navigation swaps pages without reloading and announces each one on
