@@ -1,14 +1,18 @@
 """Figures for the course: one function per figure, each returning a matplotlib
-Figure so that the docs build, notebooks and the CLI can all use it."""
+Figure so that the docs build, notebooks and the CLI can all use it; and ``attention``, the
+site's interactive attention viewer for a notebook."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 from torch import Tensor
+
+from course.viewer import AttentionViewer
 
 
 def training_curve(curve: list[dict], title: str = "", baselines: dict[str, float] | None = None) -> Figure:
@@ -43,6 +47,86 @@ def token_label(text: str) -> str:
     """A token as a tick label: spaces, newlines and tabs made visible, runs of spaces counted."""
     text = re.sub(r" {3,}", lambda m: f"␣×{len(m.group(0))}", text)
     return text.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥") or "∅"
+
+
+def attention(
+    tokens: Sequence[str],
+    pattern: Tensor,
+    *,
+    head_names: Sequence[str] | None = None,
+    notes: Sequence[str] | None = None,
+    caption: str = "",
+) -> AttentionViewer:
+    """The residual-stream page's attention viewer, for a notebook: shown as a cell's result,
+    it draws inline in JupyterLab and VS Code, with nothing fetched from the network. Hover
+    a token (or Tab to it), and each head's row shades the earlier tokens by how much that
+    head attends to them from there.
+
+    ``tokens`` are the sequence's labels, shown as ``token_label`` shows them, and ``pattern``
+    is its attention: ``[n_heads, q, k]``, or ``[q, k]`` for one head, as
+    ``cache["pattern", layer][0]`` holds it for the batch's first sequence. Row q holds the
+    weights of keys 0..q, the lower triangle, which is all the viewer sends: weight above the
+    diagonal is an error. ``head_names`` default to ``H0``, ``H1``...; ``notes`` are a line
+    under each head's name, ``caption`` a caption under the viewer. For example:
+
+        _, cache = model.run_with_cache(ids)  # ids: [1, pos]
+        labels = [tokenizer.token_str(int(t)) for t in ids[0]]
+        heads = [f"L1H{h}" for h in range(model.cfg.n_heads)]
+        plots.attention(labels, cache["pattern", 1][0], head_names=heads)
+    """
+    weights = torch.as_tensor(pattern).detach().double().cpu()
+    _check_attention(tokens, weights)
+    if weights.ndim == 2:
+        weights = weights[None]
+    n_heads = weights.shape[0]
+    names = [f"H{h}" for h in range(n_heads)] if head_names is None else list(head_names)
+    lines = [""] * n_heads if notes is None else list(notes)
+    for what, given in (("head_names", names), ("notes", lines)):
+        if len(given) != n_heads:
+            raise ValueError(f"{len(given)} {what} for {n_heads} heads: give one per head")
+    heads = [
+        {
+            "name": str(name),
+            "note": str(note),
+            "pattern": [[round(w, 3) for w in row[: q + 1]] for q, row in enumerate(rows)],
+        }
+        for name, note, rows in zip(names, lines, weights.tolist())
+    ]
+    return AttentionViewer({"tokens": [token_label(t) for t in tokens], "heads": heads}, caption)
+
+
+def _check_attention(tokens: Sequence[str], weights: Tensor) -> None:
+    """Fail with what is wrong, before a viewer draws a misleading picture."""
+    if (
+        not isinstance(tokens, Sequence)
+        or isinstance(tokens, str)
+        or not all(isinstance(t, str) for t in tokens)
+    ):
+        raise TypeError(
+            "tokens must be a list of str, the labels to show: for token ids, "
+            "[tokenizer.token_str(int(t)) for t in ids]"
+        )
+    shape = list(weights.shape)
+    if weights.ndim not in (2, 3):
+        hint = ": take one sequence of the batch, cache['pattern', layer][0]" if weights.ndim == 4 else ""
+        raise ValueError(
+            f"pattern must be [n_heads, q, k] or [q, k], not {weights.ndim}-dimensional {shape}{hint}"
+        )
+    q, k = shape[-2:]
+    if q != k:
+        raise ValueError(f"pattern must be square, as many queries as keys, not {q} × {k} (shape {shape})")
+    if q != len(tokens):
+        raise ValueError(f"pattern is over {q} positions (shape {shape}) but there are {len(tokens)} tokens")
+    if weights.numel() == 0:
+        raise ValueError(f"nothing to show: pattern has shape {shape}")
+    if not weights.isfinite().all():
+        raise ValueError("pattern holds NaN or infinite weights")
+    future = weights.triu(diagonal=1).abs().max().item()
+    if future > 1e-6:
+        raise ValueError(
+            f"pattern attends to later positions (weight up to {future:.3g} above the diagonal): "
+            "the viewer shows causal attention, each query's keys 0..q"
+        )
 
 
 def log_prob_heatmaps(panels: dict[str, Tensor], labels: list[str], title: str = "") -> Figure:

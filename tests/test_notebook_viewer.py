@@ -1,0 +1,144 @@
+"""``course.plots.attention``: the site's attention viewer in a notebook, offline."""
+
+import ast
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from course import plots, zoo
+from course.tokenizer import Tokenizer
+from course.viewer import ASSETS, AttentionViewer
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURE = re.compile(r'<figure class="course-figure course-viewer" id="([^"]+)" data-viewer="([^"]*)">')
+
+
+def causal(n_heads: int, n: int, seed: int = 0) -> torch.Tensor:
+    """Random attention patterns that attend to the past only, as a model's do."""
+    scores = torch.randn(n_heads, n, n, generator=torch.Generator().manual_seed(seed))
+    future = torch.ones(n, n, dtype=torch.bool).triu(1)
+    return scores.masked_fill(future, float("-inf")).softmax(-1)
+
+
+def figures(page: str) -> list[tuple[str, dict]]:
+    """Each viewer's element id and data, read back from the HTML as a browser would."""
+    return [(id_, json.loads(html.unescape(data))) for id_, data in FIGURE.findall(page)]
+
+
+def test_the_html_holds_the_lower_triangle_and_inlines_the_sites_files():
+    pattern = causal(2, 4)
+    view = plots.attention(
+        ["a", " b", "\n", "</script>"], pattern, head_names=["L0H0", "L0H1"], notes=["x", "y"]
+    )
+    page = view._repr_html_()
+    ((_, data),) = figures(page)
+    assert data["tokens"] == ["a", "␣b", "↵", "</script>"]  # as the site labels tokens
+    assert [h["name"] for h in data["heads"]] == ["L0H0", "L0H1"] and data["heads"][1]["note"] == "y"
+    for head, weights in zip(data["heads"], pattern):
+        assert [len(row) for row in head["pattern"]] == [1, 2, 3, 4]  # keys 0..q only
+        for q, row in enumerate(head["pattern"]):
+            assert row == pytest.approx(weights[q, : q + 1].tolist(), abs=5e-4)
+    assert (ASSETS / "attention-viewer.js").read_text() in page
+    assert (ASSETS / "attention-viewer.css").read_text() in page
+    assert page.count("</script>") == 1, "a token must not end the script early"
+
+
+def test_nothing_is_fetched():
+    page = plots.attention(["a", "b"], causal(1, 2)[0])._repr_html_()
+    assert not re.search(r"https?://", page)
+    for loader in ("<script src", "<link", "@import", "url(", "@font-face"):
+        assert loader not in page, loader
+
+
+def test_every_output_has_its_own_element_id():
+    view = plots.attention(["a", "b"], causal(1, 2))
+    pages = [view._repr_html_(), view._repr_html_(), plots.attention(["c"], causal(1, 1))._repr_html_()]
+    ids = [figures(page)[0][0] for page in pages]
+    assert len(set(ids)) == 3, ids
+    assert all(page.count(id_) == 1 for page, id_ in zip(pages, ids))
+
+
+def test_a_pattern_from_the_cache_and_a_short_repr():
+    model = zoo.load("attn-only-2l")
+    tok = Tokenizer()
+    ids = torch.tensor([tok.encode("def f(x):\n    return x")])
+    _, cache = model.run_with_cache(ids)
+    labels = [tok.token_str(int(t)) for t in ids[0]]
+    view = plots.attention(labels, cache["pattern", 0][0])
+    names = [f"H{h}" for h in range(model.cfg.n_heads)]
+    assert [h["name"] for h in view.data["heads"]] == names
+    assert repr(view) == f"<attention viewer: {len(labels)} tokens; heads {', '.join(names)}>"
+    one = plots.attention(labels, cache["pattern", 1][0, 2], caption="L1H2 & co")
+    assert len(one.data["heads"]) == 1 and "<figcaption>L1H2 &amp; co</figcaption>" in one._repr_html_()
+
+
+@pytest.mark.parametrize(
+    "tokens, pattern, kwargs, error, message",
+    [
+        (
+            ["a", "b"],
+            causal(2, 3),
+            {},
+            ValueError,
+            "pattern is over 3 positions (shape [2, 3, 3]) but there are 2 tokens",
+        ),
+        (
+            ["a", "b"],
+            causal(2, 2)[None],
+            {},
+            ValueError,
+            "take one sequence of the batch, cache['pattern', layer][0]",
+        ),
+        (
+            ["a", "b"],
+            torch.ones(2),
+            {},
+            ValueError,
+            "pattern must be [n_heads, q, k] or [q, k], not 1-dimensional [2]",
+        ),
+        (
+            ["a", "b"],
+            torch.ones(2, 2, 3),
+            {},
+            ValueError,
+            "pattern must be square, as many queries as keys, not 2 × 3",
+        ),
+        (["a", "b"], torch.ones(2, 2) / 2, {}, ValueError, "pattern attends to later positions"),
+        (["a", "b"], causal(1, 2) * torch.nan, {}, ValueError, "pattern holds NaN or infinite weights"),
+        ([], torch.ones(0, 0), {}, ValueError, "nothing to show"),
+        (torch.tensor([3, 4]), causal(1, 2), {}, TypeError, "tokens must be a list of str"),
+        ("ab", causal(1, 2), {}, TypeError, "tokens must be a list of str"),
+        (["a", 4], causal(1, 2), {}, TypeError, "tokens must be a list of str"),
+        (["a", "b"], causal(2, 2), {"head_names": ["L0H0"]}, ValueError, "1 head_names for 2 heads"),
+        (["a", "b"], causal(2, 2), {"notes": ["x", "y", "z"]}, ValueError, "3 notes for 2 heads"),
+    ],
+)
+def test_bad_inputs_say_what_is_wrong(tokens, pattern, kwargs, error, message):
+    with pytest.raises(error) as raised:
+        plots.attention(tokens, pattern, **kwargs)
+    assert message in str(raised.value)
+
+
+def test_the_script_cannot_end_its_own_tag():
+    script = (ASSETS / "attention-viewer.js").read_text().lower()
+    assert "</script" not in script and "<!--" not in script
+
+
+def test_plots_and_viewer_import_only_the_core_package():
+    """course/plots.py and course/viewer.py are part of the installed package: nothing from
+    the site, the solutions, the exercises or the grader."""
+    for module in ("plots", "viewer"):
+        tree = ast.parse((ROOT / "course" / f"{module}.py").read_text())
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        bad = [n for n in names if n.split(".")[0] in {"site", "solutions", "exercises", "autograder"}]
+        assert not bad, (module, bad)
+
+
+def test_the_viewer_is_plain_data():
+    view = AttentionViewer({"tokens": ["a"], "heads": [{"name": "H0", "note": "", "pattern": [[1.0]]}]})
+    assert figures(view._repr_html_())[0][1] == view.data
