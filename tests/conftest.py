@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from course.dataset import cache_dir
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, Watched
 
 
 @pytest.fixture
@@ -21,3 +22,23 @@ def user_env(tmp_path):
         COURSE_CACHE_DIR=str(cache_dir()),
         PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless (tests/browser.py)."""
+    if not CHROMIUM.is_file():
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def watched(browser):
+    """A fresh page that records console errors and requests leaving 127.0.0.1."""
+    w = Watched(browser)
+    yield w
+    w.close()

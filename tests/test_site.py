@@ -2,7 +2,8 @@
 cards, values and figures from the code), and the pages in a real browser.
 
 The browser tests need Debian's chromium at /usr/bin/chromium and the PyPI playwright package,
-and skip without them (never `playwright install`: it downloads browsers). The build needs KaTeX
+and skip without them (never `playwright install`: it downloads browsers); their ``browser``
+and ``watched`` fixtures are in tests/conftest.py. The build needs KaTeX
 from npm: run `npm ci` at the repository root first, or the build tests skip. Screenshots go to
 $COURSE_TEST_ARTEFACTS when it is set, else to a temporary folder that the test prints.
 """
@@ -19,24 +20,12 @@ import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 from course.dataset import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 #: Every page of the site, so that a new chapter is tested as soon as it exists.
 PAGES = sorted("" if p.stem == "index" else f"{p.stem}/" for p in (ROOT / "site").glob("*.md"))
 KATEX_ERROR_RGB = "rgb(204, 0, 0)"  # KaTeX's #cc0000 for a macro it does not know
@@ -466,47 +455,6 @@ def test_page_numbers_agree_with_the_zoo_metrics(site):
 
 
 # --- a real browser -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Watched:
-    """A page whose console errors, failed requests and foreign hosts are recorded."""
-
-    def __init__(self, browser):
-        self.context = browser.new_context()
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.foreign: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
-        self.page.on("response", lambda r: r.status >= 400 and self.errors.append(f"{r.status}: {r.url}"))
-        self.page.on("request", self._request)
-
-    def _request(self, request):
-        url = urlparse(request.url)
-        if url.scheme not in ("data", "blob") and url.hostname != "127.0.0.1":
-            self.foreign.append(request.url)
-
-    def close(self):
-        self.context.close()
-
-
-@pytest.fixture
-def watched(browser):
-    w = Watched(browser)
-    yield w
-    w.close()
 
 
 def article_text(page) -> str:
