@@ -6,6 +6,9 @@ import pytest
 
 from course.dataset import cache_dir
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, Watched
+from tests.jupyter_lab import JUPYTER_LAB, running_lab
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -42,3 +45,22 @@ def watched(browser):
     w = Watched(browser)
     yield w
     w.close()
+
+
+@pytest.fixture(scope="module")
+def jupyter_lab(tmp_path_factory):
+    """A running JupyterLab (tests/jupyter_lab.py), serving an empty folder, ``lab.root``,
+    that the tests fill with notebooks; its kernels import this checkout's packages and
+    share the tests' token cache. Ended, kernels and all, after the module's tests."""
+    if not JUPYTER_LAB.is_file():
+        pytest.skip(f"no {JUPYTER_LAB} (JupyterLab comes with nbgrader: pip install -e '.[dev]')")
+    pytest.importorskip("psutil", reason="psutil, which ipykernel brings, is not installed")
+    tmp = tmp_path_factory.mktemp("jupyter-lab")
+    root = tmp / "notebooks"
+    root.mkdir()
+    env = {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "COURSE_CACHE_DIR": str(cache_dir()),
+    }
+    with running_lab(root, tmp, env=env) as lab:
+        yield lab

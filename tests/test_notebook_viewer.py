@@ -1,4 +1,8 @@
-"""``course.plots.attention``: the site's attention viewer in a notebook, offline."""
+"""``course.plots.attention``: the site's attention viewer in a notebook, offline.
+
+The unit tests read the HTML it returns; the last test runs it in JupyterLab in a real browser
+(tests/jupyter_lab.py), hovers tokens, and checks that no request leaves 127.0.0.1.
+"""
 
 import ast
 import html
@@ -6,12 +10,14 @@ import json
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 import torch
 
 from course import plots, zoo
 from course.tokenizer import Tokenizer
 from course.viewer import ASSETS, AttentionViewer
+from tests.jupyter_lab import LabNotebook
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURE = re.compile(r'<figure class="course-figure course-viewer" id="([^"]+)" data-viewer="([^"]*)">')
@@ -142,3 +148,87 @@ def test_plots_and_viewer_import_only_the_core_package():
 def test_the_viewer_is_plain_data():
     view = AttentionViewer({"tokens": ["a"], "heads": [{"name": "H0", "note": "", "pattern": [[1.0]]}]})
     assert figures(view._repr_html_())[0][1] == view.data
+
+
+# --- in JupyterLab, in a real browser -----------------------------------------------------------
+
+#: A viewer's figure in an output that has no script, as in an output that JupyterLab did not
+#: trust: the viewers' scripts must leave it alone.
+NOT_OURS = (
+    """<figure class="course-viewer" id="not-ours" data-viewer='{"tokens":["a"],"heads":[]}'></figure>"""
+)
+
+NOTEBOOK = [
+    f"from IPython.display import HTML\nHTML({NOT_OURS!r})",
+    """import torch
+from course import plots, zoo
+from course.tokenizer import Tokenizer
+
+tok = Tokenizer()
+model = zoo.load("attn-only-2l")
+ids = torch.tensor([tok.encode("def add(x, y):\\n    return x + y\\n")])
+_, cache = model.run_with_cache(ids)
+labels = [tok.token_str(int(t)) for t in ids[0]]
+view = plots.attention(labels, cache["pattern", 0][0], head_names=[f"L0H{h}" for h in range(model.cfg.n_heads)])
+view""",
+    'plots.attention(labels, cache["pattern", 1][0, 0], caption="layer 1, head 0")',
+    "view  # the same viewer again: a second output, a second element",
+]
+
+#: Each viewer of the page: its id, how many times it was built, its tokens, its hovered token.
+VIEWERS = """() => [...document.querySelectorAll(".jp-OutputArea figure.course-viewer:not(#not-ours)")].map(f => ({
+    id: f.id, ready: f.classList.contains("is-ready"), apps: f.querySelectorAll(".course-viewer__app").length,
+    tokens: f.querySelectorAll(".course-viewer__token").length, query: f.dataset.query}))"""
+
+#: One head's row in a viewer: the weight that each cell shows, as the script set it.
+SHOWN = """([id, head]) => [...document.getElementById(id)
+    .querySelectorAll(".course-viewer__head")[head].querySelectorAll(".course-viewer__cell")]
+    .map(c => c.style.getPropertyValue("--weight"))"""
+
+
+def test_the_viewer_draws_in_jupyterlab_with_nothing_fetched(jupyter_lab, watched):
+    """The test's JupyterLab fetches nothing itself (tests/jupyter_lab.py turns off its news,
+    update checks and extension manager), so every request the page makes stays on 127.0.0.1,
+    and the viewers' own code makes none."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in NOTEBOOK])
+    nbformat.write(notebook, jupyter_lab.root / "viewer.ipynb")
+    lab = LabNotebook(watched, jupyter_lab, "viewer.ipynb")
+    lab.run_all()
+    assert not lab.errors(), lab.errors()
+    page = watched.page
+    page.locator(".jp-OutputArea figure.course-viewer.is-ready").nth(2).wait_for(timeout=10_000)
+    viewers = page.evaluate(VIEWERS)
+    n = viewers[0]["tokens"]
+    assert len(viewers) == 3 and len({v["id"] for v in viewers}) == 3, viewers
+    assert all(v["ready"] and v["apps"] == 1 and v["tokens"] == n > 5 for v in viewers), viewers
+    assert [v["query"] for v in viewers] == [str(n - 1)] * 3, "each viewer starts on its last token"
+
+    first, second, third = (v["id"] for v in viewers)
+    data = json.loads(page.locator(f"#{first}").get_attribute("data-viewer"))
+    for query in (2, 5):
+        page.locator(f"#{first} .course-viewer__token").nth(query).hover()
+        page.wait_for_function(
+            "([id, q]) => document.getElementById(id).dataset.query === q", arg=[first, str(query)]
+        )
+        for head in (0, 3):
+            shown = page.evaluate(SHOWN, [first, head])
+            assert [float(w) for w in shown[: query + 1]] == data["heads"][head]["pattern"][query]
+            assert all(float(w) == 0 for w in shown[query + 1 :]), "the future is not attended to"
+    assert [v["query"] for v in page.evaluate(VIEWERS)][1:] == [str(n - 1)] * 2, "hovering one moved another"
+
+    # Running a viewer's script again, as a re-rendered output would, draws nothing twice.
+    page.evaluate(
+        """id => { const s = document.getElementById(id).parentNode.querySelector("script");
+                   const again = document.createElement("script");
+                   again.textContent = s.textContent; s.after(again); }""",
+        second,
+    )
+    assert [v["apps"] for v in page.evaluate(VIEWERS)] == [1, 1, 1]
+    assert page.locator(f"#{third} .course-viewer__token").nth(1).is_visible()
+
+    assert page.locator("#not-ours").get_attribute("class") == "course-viewer", (
+        "a script built a viewer not its own"
+    )
+
+    assert not watched.foreign, f"requests left 127.0.0.1: {watched.foreign}"
+    assert not watched.errors, watched.errors
