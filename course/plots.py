@@ -1,9 +1,10 @@
 """Figures for the course: one function per figure, each returning a matplotlib
-Figure so that the docs build, notebooks and the CLI can all use it; and ``attention``, the
-site's interactive attention viewer for a notebook."""
+Figure so that the docs build, notebooks and the CLI can all use it; and ``attention`` and
+``attention_viewer``, the site's interactive attention viewer for a notebook."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -93,6 +94,38 @@ def attention(
         for name, note, rows in zip(names, lines, weights.tolist())
     ]
     return AttentionViewer({"tokens": [token_label(t) for t in tokens], "heads": heads}, caption)
+
+
+def attention_viewer(data: dict, caption: str = "") -> AttentionViewer:
+    """The same viewer from the data that a page's ``{{ viewer NAME }}`` figure function
+    returns (site/figures/, see ``course.pages``): ``{"tokens": [label, ...], "heads":
+    [{"name": ..., "note": ..., "pattern": rows}, ...]}``, row q of a pattern holding the
+    weights of keys 0..q. A chapter's notebook draws its page's viewers with it."""
+    if not isinstance(data, dict) or not {"tokens", "heads"} <= data.keys():
+        raise TypeError("viewer data must be a dict with tokens and heads")
+    tokens, heads = data["tokens"], data["heads"]
+    if not isinstance(tokens, list) or not tokens or not all(isinstance(t, str) for t in tokens):
+        raise ValueError("viewer data: tokens must be a non-empty list of str")
+    if not isinstance(heads, list) or not heads:
+        raise ValueError("viewer data: heads must be a non-empty list")
+    for i, head in enumerate(heads):
+        if not isinstance(head, dict) or not isinstance(head.get("name"), str):
+            raise ValueError(f"viewer data: head {i} must be a dict with a name (str)")
+        rows = head.get("pattern")
+        if not isinstance(rows, list) or len(rows) != len(tokens):
+            raise ValueError(
+                f"viewer data: head {head['name']} needs a pattern of {len(tokens)} rows, one per token"
+            )
+        for q, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) != q + 1 or not all(_finite(w) for w in row):
+                raise ValueError(
+                    f"viewer data: row {q} of head {head['name']} must hold {q + 1} finite weights, keys 0..{q}"
+                )
+    return AttentionViewer(data, caption)
+
+
+def _finite(w) -> bool:
+    return isinstance(w, int | float) and math.isfinite(w)
 
 
 def _check_attention(tokens: Sequence[str], weights: Tensor) -> None:

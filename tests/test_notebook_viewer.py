@@ -6,6 +6,7 @@ The unit tests read the HTML it returns; the last test runs it in JupyterLab in 
 
 import ast
 import html
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -126,6 +127,40 @@ def test_a_pattern_from_the_cache_and_a_short_repr():
 def test_bad_inputs_say_what_is_wrong(tokens, pattern, kwargs, error, message):
     with pytest.raises(error) as raised:
         plots.attention(tokens, pattern, **kwargs)
+    assert message in str(raised.value)
+
+
+def test_the_sites_own_viewer_data_draws_as_it_is():
+    """What a page's {{ viewer NAME }} function returns, as a chapter's notebook draws it."""
+    path = ROOT / "site" / "figures" / "residual_stream.py"
+    spec = importlib.util.spec_from_file_location("figures_residual_stream", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    data = module.attention_viewer()
+    assert figures(plots.attention_viewer(data)._repr_html_())[0][1] == data
+
+
+GOOD = {"tokens": ["a", "b"], "heads": [{"name": "H0", "note": "", "pattern": [[1.0], [0.5, 0.5]]}]}
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"tokens": ["a"]}, "viewer data must be a dict with tokens and heads"),
+        ({**GOOD, "tokens": ["a", 2]}, "tokens must be a non-empty list of str"),
+        ({**GOOD, "heads": []}, "heads must be a non-empty list"),
+        ({**GOOD, "heads": [{"pattern": [[1.0], [0.5, 0.5]]}]}, "head 0 must be a dict with a name"),
+        ({**GOOD, "heads": [{"name": "H0", "pattern": [[1.0]]}]}, "head H0 needs a pattern of 2 rows"),
+        (
+            {**GOOD, "heads": [{"name": "H0", "pattern": [[1.0], [0.5, 0.5, 0.0]]}]},
+            "row 1 of head H0 must hold 2",
+        ),
+        ({**GOOD, "heads": [{"name": "H0", "pattern": [[1.0], [0.5, float("nan")]]}]}, "2 finite weights"),
+    ],
+)
+def test_bad_viewer_data_says_what_is_wrong(data, message):
+    with pytest.raises((TypeError, ValueError)) as raised:
+        plots.attention_viewer(data)
     assert message in str(raised.value)
 
 
