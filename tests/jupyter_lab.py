@@ -202,13 +202,17 @@ class LabNotebook:
         )
 
     def run_cell(self, index: int) -> None:
-        """Select cell ``index`` and run it with Ctrl+Enter (run, and stay on the cell);
-        returns once it has run, failed or not."""
-        before = self.page.evaluate(f"() => {PROMPTS}")[index]
+        """Select cell ``index`` (counting every cell, Markdown too) and run it with Ctrl+Enter
+        (run, and stay on the cell); returns once it has run, failed or not."""
+        prompt = (
+            "i => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]"
+            ".querySelector('.jp-InputPrompt').textContent.trim()"
+        )
+        before = self.page.evaluate(prompt, index)
         self.cell(index).locator(".jp-InputPrompt").click()  # selects the cell, in command mode
         self.page.keyboard.press("Control+Enter")
         self._wait(
-            f"([i, before]) => {{ const p = {PROMPTS}[i]; return {RAN}.test(p) && p !== before; }}",
+            f"([i, before]) => {{ const p = ({prompt})(i); return {RAN}.test(p) && p !== before; }}",
             [index, before],
         )
 

@@ -187,3 +187,29 @@ def test_a_check_outside_a_started_notebook_says_what_to_run():
 
     with pytest.raises(CourseError, match="start"):
         kernel._slug()
+
+
+def test_a_learner_runs_a_stub_and_its_check_in_jupyterlab(jupyter_lab, watched, notebooks):
+    """In a real browser: the generated zero-layer notebook, with the learner's answer typed
+    into the first stub; its check shows "passes" and the next, untouched, "not attempted",
+    rendered in the page, with no request leaving 127.0.0.1."""
+    from tests.jupyter_lab import LabNotebook
+
+    nb = with_reference_answers("zero_layer", notebooks["zero_layer"])
+    first, second = [i for i, c in enumerate(nb.cells) if c.source.startswith("check(")][:2]
+    nb.cells = nb.cells[: second + 1]
+    stub = build.stubs("zero_layer").cells["bigram_log_probs"]
+    nb.cells[second - 1].source = stub  # the second exercise as generated
+    nbformat.write(nb, jupyter_lab.root / "zero_layer.ipynb")
+
+    lab = LabNotebook(watched, jupyter_lab, "zero_layer.ipynb")
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == "code":
+            lab.run_cell(i)
+    assert not lab.errors(), lab.errors()
+    passed = lab.output(first).locator(".course-verdict[data-status='passed']")
+    assert "bigram_counts passes every check" in passed.inner_text()
+    todo = lab.output(second).locator(".course-verdict[data-status='not attempted']")
+    assert "bigram_log_probs is not attempted yet" in todo.inner_text()
+    assert todo.locator("a").get_attribute("href").endswith("zero-layer/#bigram_log_probs")
+    assert not watched.foreign, f"requests left 127.0.0.1: {watched.foreign}"
