@@ -238,16 +238,21 @@ def indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line if line.strip() else "" for line in text.splitlines())
 
 
-def card_markdown(slug: str, ex: Exercise, solution: str | None) -> str:
-    """The card as Markdown for admonition, details and superfences."""
+def card_meta(ex: Exercise) -> str:
+    """The card's line of difficulty, importance, time and points, as the site and the
+    notebooks show it."""
     points = f"{ex.difficulty} point{'s' if ex.difficulty != 1 else ''}"
-    meta = (
+    return (
         f"**Difficulty** {'●' * ex.difficulty}{'○' * (5 - ex.difficulty)} ·"
         f" **Importance** {'★' * ex.importance}{'☆' * (5 - ex.importance)} ·"
         f" **about {ex.minutes} min** · **{points}**"
     )
+
+
+def card_markdown(slug: str, ex: Exercise, solution: str | None) -> str:
+    """The card as Markdown for admonition, details and superfences."""
     body = [
-        meta,
+        card_meta(ex),
         f"```python\n{ex.stub}\n```",
         f"Write it in `exercises/{slug}.py` and grade it with `course check {slug} {ex.name}`.",
     ]

@@ -141,12 +141,8 @@ def _jupyter_markdown(text: str) -> str:
 
 
 def _card(slug: str, ex: pages.Exercise) -> str:
-    points = f"{ex.difficulty} point{'s' * (ex.difficulty != 1)}"
     text = (
-        f"### Exercise `{ex.name}`\n\n"
-        f"**Difficulty** {'●' * ex.difficulty}{'○' * (5 - ex.difficulty)} · "
-        f"**Importance** {'★' * ex.importance}{'☆' * (5 - ex.importance)} · "
-        f"**about {ex.minutes} min** · **{points}**\n\n"
+        f"### Exercise `{ex.name}`\n\n{pages.card_meta(ex)}\n\n"
         "Replace `raise NotImplementedError(...)` in the cell below with your answer, run it, then "
         "run the check after it."
     )
