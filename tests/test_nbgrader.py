@@ -249,6 +249,12 @@ def nbgrader_env(tmp: Path) -> dict:
     return env
 
 
+def _course(env, *args: str) -> None:
+    """``course ARGS`` with this interpreter; it must succeed."""
+    out = subprocess.run([sys.executable, "-m", "course.cli", *args], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 def released_course(
     tmp: Path, env: dict, students: list[str], db_url: str | None = None
 ) -> tuple[Path, nbformat.NotebookNode, nbformat.NotebookNode]:
@@ -258,10 +264,7 @@ def released_course(
     course = tmp / "course"
 
     def run_course(*args):
-        out = subprocess.run(
-            [sys.executable, "-m", "course.cli", *args], env=env, capture_output=True, text=True
-        )
-        assert out.returncode == 0, out.stdout + out.stderr
+        _course(env, *args)
 
     gradebook = ["--db-url", db_url] if db_url else []
     run_course(
