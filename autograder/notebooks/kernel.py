@@ -130,11 +130,9 @@ def check(answer) -> Verdict:
 _NOT_ATTEMPTED = re.compile(r"^(\w+)\.([\w.]+): not attempted yet")
 
 
-class _Answers(types.ModuleType):
-    """The kernel's definitions, posing as ``solutions.<chapter>`` for a figure module."""
-
-
-def _run(kind: str, name: str):
+def _run(name: str):
+    """Function ``name`` of the chapter's figure module, run with the kernel's definitions
+    posing as ``solutions.<chapter>``."""
     slug = _slug()
     path = next((folder / f"{slug}.py" for folder in FIGURES if (folder / f"{slug}.py").is_file()), None)
     if path is None:
@@ -144,7 +142,7 @@ def _run(kind: str, name: str):
     from IPython import get_ipython
 
     shell = get_ipython()
-    answers = _Answers(f"solutions.{slug}")
+    answers = types.ModuleType(f"solutions.{slug}")
     answers.__dict__.update(shell.user_ns if shell is not None else vars(sys.modules["__main__"]))
     package = types.ModuleType("solutions")
     setattr(package, slug, answers)
@@ -180,7 +178,7 @@ class _Missing:
 
 def _drawn(kind: str, name: str):
     try:
-        return _run(kind, name)
+        return _run(name)
     except NotImplementedError as e:
         m = _NOT_ATTEMPTED.match(str(e))
         needs = f"`{m.group(2)}`" if m else "an exercise of this chapter"
