@@ -60,6 +60,7 @@ class _Stubs:
     """A chapter's stub module cut into cells: the given code, and each exercise's cell."""
 
     given: str
+    exercises: dict[str, pages.Exercise]  # each exercise's card, read from the same text
     cells: dict[str, str]  # exercise name -> the cell that defines it ("" after the first
     #                        method of a class, whose cell is the class's)
 
@@ -98,7 +99,7 @@ def stubs(slug: str, text: str | None = None) -> _Stubs:
         ("\n" if i and given[i - 1][0] and is_import else "\n\n" if i else "") + source
         for i, (is_import, source) in enumerate(given)
     )
-    return _Stubs(text, cells)
+    return _Stubs(text, exercises, cells)
 
 
 # --- the page's Markdown, for Jupyter -----------------------------------------------------------
@@ -199,7 +200,7 @@ def notebook(slug: str) -> nbformat.NotebookNode:
     except ValueError as e:
         raise CourseError(f"{page}:{e}") from None
     cut = stubs(slug)
-    exercises = pages.read_exercises(page, stub_source(slug).split("\n", 1)[1])
+    exercises = cut.exercises
     blocks = _Blocks(slug)
     by_line = {d.line: d for d in found if d.kind != "value"}
     values = {d.name for d in found if d.kind == "value"}
