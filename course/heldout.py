@@ -8,9 +8,10 @@ are measured on are split here, once, deterministically:
   (rarer tokens have barely trained embeddings, and nothing the model does with them is
   a claim about its mechanism);
 - every ``HOLD_OUT_EVERY``-th eligible token below the ``ZOO_POOL`` most frequent, in order of
-  frequency, is *held out*: it samples every band of frequency that the zoo's 2l recipe never
-  repeats (its random repeats draw from the ``ZOO_POOL`` most frequent tokens), and a recipe
-  with a larger pool must leave these tokens out of it;
+  frequency, is *held out*: it samples every band of frequency below the pool of the zoo's
+  first 2l recipe (the ``ZOO_POOL`` most frequent tokens), and no recipe's random repeats may
+  draw it. Held-out tokens still occur in training text, and so in its repeated windows, as
+  often as the text has them;
 - the rest is the pool that a recipe's random repeats may draw from.
 
 Text is held out by the corpus's file split (``streams.val``). The bars of the issue that
@@ -32,7 +33,8 @@ from course.model import AttnOnlyTransformer
 
 MIN_COUNT = 20
 HOLD_OUT_EVERY = 4
-#: The zoo's 2l recipe draws its random repeats from this many of the most frequent tokens.
+#: The zoo's first 2l recipe drew its random repeats from this many of the most frequent
+#: tokens; they are never held out.
 ZOO_POOL = 256
 PERIOD = 50  # BOS + PERIOD tokens, repeated once
 ROWS = 64
@@ -131,12 +133,12 @@ def descriptions(streams: TokenStreams) -> dict[str, str]:
     """What each test set is, in words for a page (its sizes read from the split)."""
     s = split(streams)
     return {
-        "top_256": f"the {ZOO_POOL} most frequent tokens (the 2l recipe's repeat pool)",
+        "top_256": f"the {ZOO_POOL} most frequent tokens (the first 2l recipe's whole repeat pool)",
         "rank_257_1024": "the tokens of frequency rank 257–1,024",
         "eligible": f"every token seen ≥ {MIN_COUNT} times in training ({len(s.eligible):,})",
         "held_out_tokens": (
             f"the {len(s.held_out):,} held-out tokens (every {HOLD_OUT_EVERY}th of those below "
-            f"the {ZOO_POOL} most frequent; no synthetic repeat ever draws them)"
+            f"the {ZOO_POOL} most frequent; no random repeat ever draws them)"
         ),
         "held_out_text": "windows of held-out text (files training never saw), repeated",
     }
@@ -220,10 +222,20 @@ def in_context_learning(
 class Circuit:
     previous_token: int  # the layer-0 head with the highest previous-token score
     induction: tuple[int, ...]  # last-layer heads above INDUCTION_SHARE of the best, best first
+    #: Other layer-0 heads that attend two tokens back (above TWO_BACK), best first: their
+    #: output tells an induction head's keys the token before the previous one.
+    two_back: tuple[int, ...] = ()
+
+    @property
+    def layer_0(self) -> tuple[int, ...]:
+        """The layer-0 heads of the circuit: the previous-token head, then any two-back heads."""
+        return (self.previous_token, *self.two_back)
 
 
 #: A last-layer head counts as an induction head when its score is at least this share of the best.
 INDUCTION_SHARE = 0.5
+#: A layer-0 head counts as a two-back head when its mean attention two tokens back is above this.
+TWO_BACK = 0.5
 
 
 def circuit(model: AttnOnlyTransformer, streams: TokenStreams) -> Circuit:
@@ -235,4 +247,12 @@ def circuit(model: AttnOnlyTransformer, streams: TokenStreams) -> Circuit:
     prev = scores.previous_token_scores(model, tokens)[0]
     ind = scores.induction_scores(model, tokens, PERIOD)[-1]
     order = ind.argsort(descending=True).tolist()
-    return Circuit(int(prev.argmax()), tuple(h for h in order if ind[h] >= INDUCTION_SHARE * ind[order[0]]))
+    _, cache = model.run_with_cache(tokens, names_filter="blocks.0.attn.hook_pattern")
+    back2 = cache["pattern", 0].diagonal(-2, -2, -1).mean((0, 2))
+    prev_head = int(prev.argmax())
+    two_back = [h for h in back2.argsort(descending=True).tolist() if h != prev_head and back2[h] > TWO_BACK]
+    return Circuit(
+        prev_head,
+        tuple(h for h in order if ind[h] >= INDUCTION_SHARE * ind[order[0]]),
+        tuple(two_back),
+    )

@@ -11,6 +11,23 @@ from tests.jupyter_lab import JUPYTER_LAB, running_lab
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--retrain", action="store_true", help="also run the tests marked retrain (an hour or more on a 2-core CPU)"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``retrain`` regenerate a zoo model whose recipe outlasts the suite: they
+    skip, saying how to run them, unless pytest gets ``--retrain``."""
+    if config.getoption("--retrain"):
+        return
+    skip = pytest.mark.skip(reason="retrains for an hour or more: run with pytest --retrain")
+    for item in items:
+        if "retrain" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def user_env(tmp_path):
     """The environment of a subprocess that runs as a fresh user: its own HOME and

@@ -1,8 +1,8 @@
 """The induction chapter's claims, run with the reference solutions on the zoo: attn-only-2l has
-one previous-token head and induction heads, which the scores, the ablations and the weights
-alone all pick out; only it learns from a repeat; its training shows a phase change; and the
-hand-built induction head predicts repeats. Every repeat is of held-out tokens, which no
-synthetic repeat in training drew from."""
+one previous-token head (and a head that attends two tokens back) and induction heads, which
+the scores, the ablations and the weights alone all pick out; only it learns from a repeat;
+its training shows a phase change; and the hand-built induction head predicts repeats. Every
+repeat is of held-out tokens, which no random repeat in training drew from."""
 
 import pytest
 import torch
@@ -10,6 +10,7 @@ import torch
 from autograder.checks.induction import induction_accuracy
 from course import heldout, scores, zoo
 from course.dataset import load_streams, repeated_tokens
+from course.train import RECIPES, repeat_pool
 from course.tokenizer import Tokenizer
 from solutions import induction as ind
 
@@ -29,8 +30,14 @@ def circuit(model):
 
 
 @pytest.fixture(scope="module")
+def two_back(model):
+    """The layer-0 heads besides the previous-token head that attend two tokens back."""
+    return {(0, h) for h in heldout.circuit(model, load_streams()).two_back}
+
+
+@pytest.fixture(scope="module")
 def pool():
-    """The held-out tokens: no synthetic repeat in training ever drew from them."""
+    """The held-out tokens: no random repeat in training ever drew from them."""
     return heldout.split(load_streams()).held_out
 
 
@@ -51,8 +58,8 @@ def test_repeated_tokens_match_the_dataset_and_only_2l_learns_from_the_repeat(po
         m = zoo.load(name, dtype=torch.float64).requires_grad_(False)
         loss = ind.per_token_loss(m(tokens), tokens).mean(0)
         first, second = loss[1:PERIOD].mean(), loss[PERIOD + 1 :].mean()
-        if name == "attn-only-2l":  # on held-out tokens it gains a lot, but far from all
-            assert first - second > 4 and second < 0.6 * first
+        if name == "attn-only-2l":  # on held-out tokens, most of the loss is gone
+            assert first - second > 4 and second < 0.2 * first
         else:
             assert second > first - 0.2
 
@@ -91,28 +98,44 @@ def test_in_context_learning_is_strongest_in_2l_and_nil_without_layers():
     assert solution == pytest.approx(mine, abs=1e-4)
 
 
-def test_ablations_blame_the_circuit(model, tokens, circuit):
+def test_ablations_blame_the_circuit(model, tokens, circuit, two_back):
+    """The heads whose mean ablation costs most are the circuit's: the previous-token head
+    first, any two-back head, and the induction heads."""
     PREV, INDUCTION = circuit
     mean = ind.ablation_loss_increase(model, tokens, mean=True)
-    assert _heads(mean, 1 + len(INDUCTION)) == {PREV, *INDUCTION}
-    assert mean[PREV] > 2 and all(mean[h] > 0.3 for h in INDUCTION)
+    assert _heads(mean, 1 + len(two_back) + len(INDUCTION)) == {PREV, *two_back, *INDUCTION}
+    assert _heads(mean, 1) == {PREV} and mean[PREV] > 2
+    assert all(mean[h] > 0.2 for h in INDUCTION)
 
 
-def test_the_weights_alone_find_the_circuit(model, pool, circuit):
+def test_the_weights_alone_find_the_circuit(model, tokens, pool, circuit):
+    """Positions alone find the previous-token head. Through it, every layer-1 head's QK circuit
+    matches same tokens, and every induction head's OV circuit copies held-out tokens often. A
+    layer-1 head that the weights call an induction head but the held-out repeats do not is
+    gated: it looks at BOS instead, and is an induction head on the tokens training repeated."""
     PREV, INDUCTION = circuit
     positional = ind.positional_previous_token_scores(model.W_pos, model.W_Q[0], model.b_Q[0], model.W_K[0],
                                                       model.b_K[0])  # fmt: skip
     prev = int(positional.argmax())
     assert prev == PREV[1] and positional[prev] > 0.9
+    _, cache = model.run_with_cache(tokens)
     for h in range(model.cfg.n_heads):
         left, right = ind.induction_qk_circuit(model.W_E, model.W_V[0, prev], model.W_O[0, prev],
                                                model.W_Q[1, h], model.W_K[1, h])  # fmt: skip
         same = ind.diagonal_top1_rate(left, right, pool)
         copying = ind.diagonal_top1_rate(model.W_E @ model.W_V[1, h], model.W_O[1, h] @ model.W_U, pool)
-        if (1, h) in INDUCTION:  # held-out tokens: matched almost always, copied only often
+        assert same > 0.9
+        if (1, h) in INDUCTION:  # held-out tokens: matched almost always, copied often
             assert same > 0.95 and copying > 0.5
-        else:
-            assert same < 0.1 and copying < 0.1
+        else:  # gated: attends to BOS on held-out repeats
+            assert cache["pattern", 1][:, h, PERIOD + 1 :, 0].mean() > 0.5
+            trained = ind.repeated_random_tokens(
+                repeat_pool(load_streams(), RECIPES["2l"], Tokenizer().bos_id), 16, PERIOD, 2,
+                Tokenizer().bos_id, seed=0,
+            )  # fmt: skip
+            _, trained_cache = model.run_with_cache(trained)
+            pattern = torch.stack([trained_cache["pattern", l] for l in range(2)])
+            assert ind.head_scores(pattern, PERIOD)[2][1, h] > 0.5
 
 
 def test_the_phase_change():
@@ -141,20 +164,17 @@ def test_the_hand_built_head_predicts_repeats():
 
 
 def test_eigenvalues_of_the_k_composition_term_find_the_induction_heads(model, circuit):
-    """Through the previous-token head, the K-composition term of each induction head's QK
-    circuit has (almost) only positive eigenvalues, and the other layer-1 heads' do not; with
-    the OV circuit's copying score, the weights alone rank the two induction heads first.
-    (The circuit they must find comes from the heads' scores on held-out tokens.)"""
+    """Through the previous-token head, the K-composition term of every layer-1 head's QK circuit
+    has (almost) only positive eigenvalues, and through no other layer-0 head does it come
+    close; with the OV circuit's copying score, the weights alone score every induction head
+    above 0.9. (They cannot tell the gated head, which test_the_weights_alone_find_the_circuit
+    covers, from the others: weights say what a head can do, not when it does it.)"""
     PREV, INDUCTION = circuit
     qk = ind.k_composition_scores(model.W_E, model.W_V[0], model.W_O[0], model.W_Q[1], model.W_K[1])
     through_prev = qk[:, PREV[1]]
-    for h in range(model.cfg.n_heads):
-        if (1, h) in INDUCTION:
-            assert through_prev[h] > 0.95
-        else:
-            assert through_prev[h] < 0.3
-    # The previous-token head is the layer-0 head through which each induction head matches best.
-    assert all(int(qk[h].argmax()) == PREV[1] for _, h in INDUCTION)
+    assert (through_prev > 0.95).all()
+    others = [h for h in range(model.cfg.n_heads) if h != PREV[1]]
+    assert qk[:, others].max() < 0.3
     eigenvalues = ind.k_composition_eigenvalues(
         model.W_E,
         model.W_V[0, PREV[1] : PREV[1] + 1],
@@ -165,9 +185,7 @@ def test_eigenvalues_of_the_k_composition_term_find_the_induction_heads(model, c
     torch.testing.assert_close(eigenvalues.sum(-1).real / eigenvalues.abs().sum(-1), through_prev[:, None])
     found = ind.induction_scores_from_weights(model.W_E, model.W_pos, model.W_Q, model.b_Q, model.W_K,
                                               model.b_K, model.W_V, model.W_O, model.W_U)  # fmt: skip
-    assert {(1, h) for h in found.topk(2).indices.tolist()} == INDUCTION
     assert min(found[h] for _, h in INDUCTION) > 0.9
-    assert max(found[h] for h in range(model.cfg.n_heads) if (1, h) not in INDUCTION) < 0.3
     # In float32 too, and in the zoo's own dtype.
     m32 = zoo.load("attn-only-2l").requires_grad_(False)
     found32 = ind.induction_scores_from_weights(m32.W_E, m32.W_pos, m32.W_Q, m32.b_Q, m32.W_K, m32.b_K,

@@ -83,6 +83,36 @@ def top_q_pair() -> str:
     return f"L0H{earlier} → L1H{later} ({q[later, earlier].item():.3f})"
 
 
+def top_q_role() -> str:
+    """What the top Q-composition pair connects, in words."""
+    q, c = _scores()["Q-composition"], _circuit()
+    later, earlier = divmod(int(q.argmax()), q.shape[1])
+    if later not in c.induction:
+        return "feeds a head that is not an induction head"
+    if earlier == c.previous_token:
+        return (
+            "feeds an induction head's queries from the previous-token head: a query, too, says "
+            "which token came before it, to be matched against what the two-back head wrote "
+            "into the keys" if c.two_back else "feeds an induction head's queries from the previous-token head"
+        )
+    return f"feeds an induction head's queries from L0H{earlier}"
+
+
+def two_back_heads() -> str:
+    heads = [f"L0H{h}" for h in _circuit().two_back]
+    if not heads:
+        return "no other layer-0 head does"
+    return f"so does {_and(heads)}, which attend{'s' if len(heads) == 1 else ''} two tokens back"
+
+
+def k_with_circuit() -> str:
+    """Each induction head's K-composition with each layer-0 head of the circuit."""
+    k, c = _scores()["K-composition"], _circuit()
+    return "; ".join(
+        f"L1H{h} " + ", ".join(f"L0H{e} {k[h, e].item():.3f}" for e in c.layer_0) for h in c.induction
+    )
+
+
 def top_v_score() -> str:
     return f"{_scores()['V-composition'].max().item():.3f}"
 
@@ -196,10 +226,10 @@ def score_lifts():
     )
 
 
-def _top_lift(side: int) -> str:
+def _top_lift(side: int, rank: int = 0) -> str:
     lift = _lifts(_circuit().induction[0])[side]
     labels = ["the token embedding", "the positions", *_heads(0), "b_O"]
-    best = int(lift.argmax())
+    best = int(lift.argsort(descending=True)[rank])
     return f"{labels[best]} (+{lift[best].item():.1f})"
 
 
@@ -207,8 +237,16 @@ def key_lift_top() -> str:
     return _top_lift(0)
 
 
+def key_lift_second() -> str:
+    return _top_lift(0, 1)
+
+
 def query_lift_top() -> str:
     return _top_lift(1)
+
+
+def query_lift_second() -> str:
+    return _top_lift(1, 1)
 
 
 # --- term importance --------------------------------------------------------------------

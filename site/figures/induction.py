@@ -9,7 +9,7 @@ from autograder.checks.induction import induction_accuracy
 from course import heldout, plots, zoo
 from course.dataset import load_streams
 from course.tokenizer import Tokenizer
-from course.train import TrainConfig, describe
+from course.train import TrainConfig, describe, repeat_pool
 from solutions import induction as ind
 
 PERIOD = 40  # tokens in each repeat
@@ -139,9 +139,70 @@ def _circuit() -> heldout.Circuit:
     return heldout.circuit(_model(), load_streams())
 
 
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def induction_heads() -> str:
     induction = _scores()["induction"]
-    return " and ".join(f"{_head(1, h)} ({induction[1, h].item():.2f})" for h in _circuit().induction)
+    return _and([f"{_head(1, h)} ({induction[1, h].item():.2f})" for h in _circuit().induction])
+
+
+@cache
+def _two_back() -> torch.Tensor:
+    """Each layer-0 head's mean attention two tokens back, on the page's repeated tokens."""
+    _, cache_ = _model().run_with_cache(_repeated())
+    return cache_["pattern", 0].diagonal(-2, -2, -1).mean((0, 2))
+
+
+def two_back_heads() -> str:
+    """The circuit's layer-0 heads that attend two tokens back, in words."""
+    heads = _circuit().two_back
+    if not heads:
+        return "No other layer-0 head attends a fixed distance back"
+    named = _and([f"{_head(0, h)} ({_two_back()[h].item():.2f} of its attention)" for h in heads])
+    return f"{named} attend{'s' if len(heads) == 1 else ''} two tokens back"
+
+
+def _gated() -> list[int]:
+    """Layer-1 heads that the weights call induction heads but that are not induction heads on
+    the held-out tokens."""
+    return [h for h, v in enumerate(_from_weights().tolist()) if v > 0.9 and h not in _circuit().induction]
+
+
+@cache
+def _trained_repeats() -> torch.Tensor:
+    """Random repeats of the tokens that the 2l recipe's random repeats drew from."""
+    streams, bos = load_streams(), Tokenizer().bos_id
+    pool = repeat_pool(streams, TrainConfig.from_dict(zoo.entry("attn-only-2l").config["train"]), bos)
+    return ind.repeated_random_tokens(pool, 32, PERIOD, 2, bos, seed=0)
+
+
+def gated_heads() -> str:
+    """What the heads that the weights call induction heads, but the held-out repeats do not,
+    do instead, in words."""
+    gated = _gated()
+    if not gated:
+        return "Every head that the weights call an induction head is one on the held-out tokens too"
+    _, held = _model().run_with_cache(_repeated())
+    _, trained = _model().run_with_cache(_trained_repeats())
+    parts = []
+    for h in gated:
+        bos = held["pattern", 1][:, h, 1:, 0].mean().item()
+        ind_held = _scores()["induction"][1, h].item()
+        ind_trained = _layer_induction(trained["pattern", 1])[h].item()
+        parts.append(
+            f"{_head(1, h)} is one by its weights, and its induction score is {ind_trained:.2f} on "
+            f"repeats of tokens that training did repeat; on the held-out tokens it is "
+            f"{ind_held:.2f}, and the head puts {bos:.2f} of its attention on BOS instead"
+        )
+    return "; ".join(parts)
+
+
+def _layer_induction(pattern: torch.Tensor) -> torch.Tensor:
+    """The induction score of each head of one layer, from its pattern on ``PERIOD``-repeats."""
+    _, _, induction = ind.head_scores(pattern[None], PERIOD)
+    return induction[0]
 
 
 def max_duplicate() -> str:
@@ -230,7 +291,7 @@ def ablation_bars():
 
 
 def top_ablations() -> str:
-    k = 1 + len(_circuit().induction)
+    k = len(_circuit().layer_0) + len(_circuit().induction)
     return ", ".join(f"{name} (+{value:.2f})" for name, value in _top(_ablation()["mean ablation"], k))
 
 
@@ -240,10 +301,10 @@ def zero_only_ablation() -> str:
     zero, mean = _ablation()["zero ablation"], _ablation()["mean ablation"]
     c = _circuit()
     gap = zero - mean
-    gap[0, c.previous_token] = gap[1, list(c.induction)] = -float("inf")
+    gap[0, list(c.layer_0)] = gap[1, list(c.induction)] = -float("inf")
     layer, head = divmod(int(gap.argmax()), zero.shape[1])
     return (
-        f"{_head(layer, head)} (+{zero[layer, head].item():.2f} zeroed, "
+        f"{_head(layer, head)} ({zero[layer, head].item():+.2f} zeroed, "
         f"{mean[layer, head].item():+.2f} at its mean)"
     )
 
@@ -302,8 +363,8 @@ def _normalised(eigenvalues: torch.Tensor) -> torch.Tensor:
 
 def k_composition_heatmap():
     """The eigenvalue score Re(Σλ) / Σ|λ| of the K-composition term of every layer-1 head's QK
-    circuit through every layer-0 head of attn-only-2l: through the previous-token head, the
-    two induction heads' terms have only positive eigenvalues, and the other heads' do not."""
+    circuit through every layer-0 head of attn-only-2l: through the previous-token head, every
+    layer-1 head's term has only positive eigenvalues; through the other layer-0 heads, none."""
     cfg = _model().cfg
     return plots.annotated_heatmaps(
         {"K-composition term, Re(Σλ) / Σ|λ|": _k_composition()},
@@ -319,8 +380,8 @@ def k_composition_heatmap():
 def qk_ov_eigenvalue_scatters():
     """Eigenvalues of the layer-1 heads of attn-only-2l, each head's divided by its largest
     modulus. Left: the K-composition term of the QK circuit through the previous-token head
-    (matching). Right: the full OV circuit W_E W_V W_O W_U (copying). Both of the induction
-    heads' spectra lie on the positive real axis."""
+    (matching). Right: the full OV circuit W_E W_V W_O W_U (copying). Every layer-1 head's
+    spectra lie near the positive real axis."""
     m = _model()
     prev = int(_positional().argmax())
     qk = ind.k_composition_eigenvalues(m.W_E, m.W_V[0, prev : prev + 1], m.W_O[0, prev : prev + 1], m.W_Q[1],
@@ -337,6 +398,20 @@ def k_composition_through_previous() -> str:
     prev = int(_positional().argmax())
     scores = _k_composition()[:, prev]
     return ", ".join(f"{_head(1, h)} {v:+.2f}" for h, v in enumerate(scores.tolist()))
+
+
+def k_composition_through_others() -> str:
+    prev = int(_positional().argmax())
+    others = [h for h in range(_model().cfg.n_heads) if h != prev]
+    return f"{_k_composition()[:, others].max().item():+.2f}"
+
+
+def bars_verdict() -> str:
+    """Whether the shipped model clears ``course.heldout.BARS``, in a few words."""
+    failed = heldout.check_bars(heldout.measure_all(zoo.load("attn-only-2l"), load_streams()))
+    return "it clears every bar set for a general mechanism" if not failed else (
+        "it misses " + "; ".join(failed)
+    )
 
 
 @cache

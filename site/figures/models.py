@@ -5,7 +5,7 @@ from functools import cache
 
 import torch
 
-from course import heldout, plots, zoo
+from course import heldout, plots, recorded, zoo
 from course.dataset import load_streams
 from course.tokenizer import Tokenizer
 from course.train import TrainConfig, describe, repeat_pool
@@ -49,11 +49,19 @@ def _measured() -> dict[str, heldout.Measurement]:
     return heldout.measure_all(zoo.load("attn-only-2l"), load_streams())
 
 
-def _repeated_shares() -> dict[str, float]:
-    """For each token test set, the share of its tokens that attn-only-2l's random repeats
-    drew from in training."""
+def _config() -> TrainConfig:
+    return TrainConfig.from_dict(zoo.entry("attn-only-2l").config["train"])
+
+
+def _old_config() -> TrainConfig:
+    return TrainConfig.from_dict(recorded.load_old()["train"])
+
+
+def _repeated_shares(cfg: TrainConfig) -> dict[str, float]:
+    """For each token test set, the share of its tokens that ``cfg``'s random repeats drew
+    from in training."""
     streams, bos = load_streams(), Tokenizer().bos_id
-    pool = repeat_pool(streams, TrainConfig.from_dict(zoo.entry("attn-only-2l").config["train"]), bos)
+    pool = repeat_pool(streams, cfg, bos)
     s = heldout.split(streams)
     sets = {
         "top_256": s.eligible[: heldout.ZOO_POOL],
@@ -65,26 +73,88 @@ def _repeated_shares() -> dict[str, float]:
 
 
 def ood_table() -> str:
-    """attn-only-2l's induction on token sets and text it was or was not trained to repeat,
-    measured at build time, as Markdown."""
+    """The 2L model's induction on token sets and text it was or was not trained to repeat: the
+    superseded recipe (measured from git history by ``course.recorded``) against the shipped
+    one (measured at build time), as Markdown."""
+    old = {k: heldout.Measurement(**v) for k, v in recorded.load_old()["results"].items()}
     rows = [
-        "| test set (BOS + 50 tokens, repeated once) | trained to repeat? | best L1 induction "
-        "| loss 2nd / 1st half |",
-        "|---|---|---|---|",
+        "| test set (BOS + 50 tokens, repeated once) | old: in its repeats? | old: induction "
+        "| old: loss 2nd / 1st | new: in its repeats? | new: induction | new: loss 2nd / 1st |",
+        "|---|---|---|---|---|---|---|",
     ]
-    shares = _repeated_shares()
+    shares = {"old": _repeated_shares(_old_config()), "new": _repeated_shares(_config())}
     for name, text in heldout.descriptions(load_streams()).items():
-        m = _measured()[name]
-        trained = f"{shares[name]:.0%} of its tokens" if name in shares else "no: held-out files"
-        rows.append(
-            f"| {text} | {trained} | {m.induction:.2f} | {m.ratio:.2f} ({m.second:.2f} / {m.first:.2f} nats) |"
-        )
+        cells = [text]
+        for which, m in (("old", old[name]), ("new", _measured()[name])):
+            s = shares[which]
+            cells += [
+                f"{s[name]:.0%} of its tokens" if name in s else "no: held-out files",
+                f"{m.induction:.2f}",
+                f"{m.ratio:.2f} ({m.second:.2f} / {m.first:.2f} nats)",
+            ]
+        rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+def old_recipe() -> str:
+    """The superseded 2L recipe, read from the config recorded with its weights."""
+    return describe(_old_config())
+
+
+def old_commit() -> str:
+    return f"`{recorded.load_old()['commit'][:10]}`"
+
+
+def _natural_rows() -> list[dict]:
+    return recorded.load_natural()[1]
+
+
+def natural_text_curve():
+    """A 2L model trained on natural text alone, recorded by ``course.recorded``: the best
+    layer-1 induction score and the second-half / first-half loss ratio on the held-out test
+    sets, against training time, with the bars as dashed lines."""
+    import matplotlib.pyplot as plt
+
+    rows = _natural_rows()
+    minutes = [r["minutes"] for r in rows]
+    names = heldout.descriptions(load_streams())
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for i, name in enumerate(("eligible", "held_out_tokens", "held_out_text")):
+        label = names[name].split(" (")[0]
+        left.plot(minutes, [r[name]["induction"] for r in rows], marker="o", color=f"C{i}", label=label)
+        right.plot(minutes, [r[name]["ratio"] for r in rows], marker="o", color=f"C{i}", label=label)
+    for name, induction, ratio in heldout.BARS[::2]:
+        left.axhline(induction, ls="--", lw=1, color="grey")
+        if ratio is not None:
+            right.axhline(ratio, ls="--", lw=1, color="grey")
+    left.set(xlabel="minutes on 2 CPU cores", ylabel="best layer-1 induction score", ylim=(0, 1),
+             title="induction (bars dashed)")  # fmt: skip
+    right.set(xlabel="minutes on 2 CPU cores", ylabel="loss 2nd half / 1st half", ylim=(0, 1.05),
+              title="what the repeat is worth (bar dashed)")  # fmt: skip
+    left.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def natural_text_recipe() -> str:
+    return describe(recorded.load_natural()[0])
+
+
+def natural_text_result() -> str:
+    """Where the natural-text run had got when it was stopped, in words."""
+    last = _natural_rows()[-1]
+    return (
+        f"after {last['step']:,} steps ({last['minutes']:.0f} minutes), its best layer-1 induction "
+        f"score was {last['eligible']['induction']:.2f} on every eligible token (the second half's "
+        f"loss {last['eligible']['ratio']:.0%} of the first's), "
+        f"{last['held_out_tokens']['induction']:.2f} on the held-out tokens and "
+        f"{last['held_out_text']['induction']:.2f} on repeated held-out text"
+    )
 
 
 def curriculum() -> str:
     """How attn-only-2l was trained, read from the config recorded with its weights."""
-    return describe(TrainConfig.from_dict(zoo.entry("attn-only-2l").config["train"]))
+    return describe(_config())
 
 
 def bars() -> str:
@@ -104,3 +174,16 @@ def bars_met() -> str:
     return "The shipped model clears all of them." if not failed else (
         "The shipped model misses " + "; ".join(failed) + "."
     )
+
+
+def width_change() -> str:
+    """The old and the new 2L architecture, from their recorded configs."""
+    old, new = _old_config().model, _config().model
+    return (
+        f"d_model {old.d_model} → {new.d_model}, {old.n_heads} heads of d_head {old.d_head} → "
+        f"{new.n_heads} of {new.d_head}"
+    )
+
+
+def eligible_count() -> str:
+    return f"{len(heldout.split(load_streams()).eligible):,}"

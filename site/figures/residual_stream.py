@@ -116,7 +116,7 @@ def _rotation() -> dict:
     from course.dataset import text_batch
 
     model = zoo.load("attn-only-2l", dtype=torch.float64).requires_grad_(False)
-    R = torch.linalg.qr(torch.randn(64, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(1)))[
+    R = torch.linalg.qr(torch.randn(model.cfg.d_model, model.cfg.d_model, dtype=torch.float64, generator=torch.Generator().manual_seed(1)))[
         0
     ]
     W_E, W_pos, W_Q, W_K, W_V, W_O, b_O, W_U = rs.rotate_residual_stream(
@@ -156,7 +156,7 @@ def kurtosis_after() -> str:
 
 
 def kurtosis_bars():
-    """Excess kurtosis of each of the 64 coordinates of attn-only-2l's final residual stream on
+    """Excess kurtosis of each of the d_model coordinates of attn-only-2l's final residual stream on
     held-out text, in the model's own basis and after a random rotation folded into the weights,
     which leaves every logit unchanged: the coordinates' statistics belong to the basis."""
     r = _rotation()
@@ -179,3 +179,7 @@ def participation_ratios() -> str:
         pr = rs.participation_ratio(cache_["result", l])
         parts += [f"L{l}H{h} {v:.1f}" for h, v in enumerate(pr.tolist())]
     return ", ".join(parts)
+
+
+def d_head() -> str:
+    return str(zoo.load("attn-only-2l").cfg.d_head)

@@ -17,11 +17,25 @@ def _model():
 
 
 @cache
+def _full_circuit() -> heldout.Circuit:
+    return heldout.circuit(_model(), load_streams())
+
+
 def _circuit() -> tuple[int, int]:
     """(the previous-token head, the strongest induction head), found by their scores on
     held-out tokens (``course.heldout.circuit``)."""
-    c = heldout.circuit(_model(), load_streams())
+    c = _full_circuit()
     return c.previous_token, c.induction[0]
+
+
+def _others(values: list[float], fmt: str) -> str:
+    """``values`` (one per layer-0 head) of the heads other than the previous-token head, in
+    words: any two-back heads by name, then the most of the rest."""
+    c = _full_circuit()
+    parts = [f"L0H{h}, which attends two tokens back, {fmt.format(values[h])}" for h in c.two_back]
+    rest = [v for h, v in enumerate(values) if h not in c.layer_0]
+    parts.append(f"{'the other heads' if c.two_back else 'any other layer-0 head'} at most {fmt.format(max(rest))}")
+    return "; ".join(parts)
 
 
 def previous_token_head() -> str:
@@ -72,13 +86,24 @@ def prev_key_overlap() -> str:
     return f"{_overlaps('W_K')[_circuit()].item():.2f}"
 
 
-def best_other_key_overlap() -> str:
-    keys = _overlaps("W_K")[:, _circuit()[1]]
-    return f"{max(v for h, v in enumerate(keys.tolist()) if h != _circuit()[0]):.2f}"
+def other_key_overlaps() -> str:
+    return _others(_overlaps("W_K")[:, _circuit()[1]].tolist(), "{:.2f}")
 
 
 def prev_query_overlap() -> str:
-    return f"{_overlaps('W_Q')[_circuit()].item():.2f}"
+    """The previous-token head's overlap with the induction head's query subspace, and what
+    it says, in words."""
+    overlap = _overlaps("W_Q")[_circuit()].item()
+    if overlap < _chance():
+        return (
+            f"overlaps only {overlap:.2f}, *less* than chance: the induction head builds its "
+            "keys from the token before, and its queries from something else"
+        )
+    return (
+        f"overlaps {overlap:.2f}, more than chance too: the head's queries also read the token "
+        "before, so that it can match two tokens of context (this token and the one before it "
+        "against the key's previous two), not one"
+    )
 
 
 @cache
@@ -98,7 +123,7 @@ def close_angles() -> str:
 
 
 def other_close_angles() -> str:
-    return str(max(c for h, c in enumerate(_close_angles()) if h != _circuit()[0]))
+    return _others(_close_angles(), "{}")
 
 
 def embedding_rank() -> str:
