@@ -110,7 +110,10 @@ def _headline(m: dict) -> str:
     if "gap_closed" in m:
         return f"closes {m['gap_closed']:.0%} of the unigram→bigram gap"
     if "induction" in m and len(m["induction"]) >= 2:
-        return f"induction {max(m['induction'][-1]):.2f}, previous-token {max(m['previous_token'][0]):.2f}"
+        return (
+            f"induction {max(m['induction'][-1]):.2f}, previous-token {max(m['previous_token'][0]):.2f} "
+            "(on trained tokens; held-out below)"
+        )
     if "copying" in m:
         n = sum(c > 0.5 for c in m["copying"][0])
         return f"{n} of {len(m['copying'][0])} heads copy (score > 0.5)"

@@ -50,12 +50,16 @@ def d_vocab() -> str:
 
 
 def ranks() -> str:
-    """The numerical ranks found, e.g. "16" when every head of both models has rank 16."""
-    found = set()
+    """The numerical ranks found in each model, against its d_head and d_model, in words."""
+    parts = []
     for name in ("attn-only-1l", "attn-only-2l"):
+        found = set()
         for M in _circuits(name):
             found |= set(lr.numerical_rank(M.AB).flatten().tolist())
-    return " or ".join(str(r) for r in sorted(found))
+        cfg = _model(name).cfg
+        ranks = " or ".join(str(r) for r in sorted(found))
+        parts.append(f"{ranks} in `{name}` (d_head {cfg.d_head}, d_model {cfg.d_model})")
+    return " and ".join(parts)
 
 
 def largest_dropped() -> str:

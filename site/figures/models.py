@@ -37,7 +37,8 @@ def _headline(m: dict) -> str:
     if len(m.get("induction", [])) >= 2:
         return (
             f"best induction score {max(m['induction'][-1]):.2f}, "
-            f"best previous-token score {max(m['previous_token'][0]):.2f}"
+            f"best previous-token score {max(m['previous_token'][0]):.2f}, on repeats of tokens "
+            "it was trained to repeat (held-out numbers below)"
         )
     copying = m.get("copying", [[]])[0]
     return f"{sum(c > 0.5 for c in copying)} of {len(copying)} heads copy (OV copying score > 0.5)"
