@@ -118,6 +118,7 @@ def test_the_weights_alone_find_the_circuit(model, tokens, pool, circuit):
                                                       model.b_K[0])  # fmt: skip
     prev = int(positional.argmax())
     assert prev == PREV[1] and positional[prev] > 0.9
+    assert len(INDUCTION) < model.cfg.n_heads  # the page's gated head exists
     _, cache = model.run_with_cache(tokens)
     for h in range(model.cfg.n_heads):
         left, right = ind.induction_qk_circuit(model.W_E, model.W_V[0, prev], model.W_O[0, prev],
