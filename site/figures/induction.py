@@ -188,7 +188,7 @@ def gated_heads() -> str:
     _, trained = _model().run_with_cache(_trained_repeats())
     parts = []
     for h in gated:
-        bos = held["pattern", 1][:, h, 1:, 0].mean().item()
+        bos = held["pattern", 1][:, h, PERIOD + 1 :, 0].mean().item()  # on the repeat
         ind_held = _scores()["induction"][1, h].item()
         ind_trained = _layer_induction(trained["pattern", 1])[h].item()
         parts.append(
