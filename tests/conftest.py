@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--retrain", action="store_true", help="also run the tests marked retrain (an hour or more on a 2-core CPU)"
+        "--retrain", action="store_true", help="also run the tests marked retrain (half an hour or more on a 2-core CPU)"
     )
 
 
@@ -22,7 +22,7 @@ def pytest_collection_modifyitems(config, items):
     skip, saying how to run them, unless pytest gets ``--retrain``."""
     if config.getoption("--retrain"):
         return
-    skip = pytest.mark.skip(reason="retrains for an hour or more: run with pytest --retrain")
+    skip = pytest.mark.skip(reason="retrains for half an hour or more: run with pytest --retrain")
     for item in items:
         if "retrain" in item.keywords:
             item.add_marker(skip)
