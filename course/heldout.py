@@ -238,6 +238,12 @@ INDUCTION_SHARE = 0.5
 TWO_BACK = 0.5
 
 
+def two_back_scores(model: AttnOnlyTransformer, tokens: Tensor) -> Tensor:
+    """Each layer-0 head's mean attention from a query to the key two tokens before it."""
+    _, cache = model.run_with_cache(tokens, names_filter="blocks.0.attn.hook_pattern")
+    return cache["pattern", 0].diagonal(-2, -2, -1).mean((0, 2))
+
+
 def circuit(model: AttnOnlyTransformer, streams: TokenStreams) -> Circuit:
     """The heads of the induction circuit, found by their scores on the held-out tokens, so
     that pages and tests name them from the model, never by typing."""
@@ -247,8 +253,7 @@ def circuit(model: AttnOnlyTransformer, streams: TokenStreams) -> Circuit:
     prev = scores.previous_token_scores(model, tokens)[0]
     ind = scores.induction_scores(model, tokens, PERIOD)[-1]
     order = ind.argsort(descending=True).tolist()
-    _, cache = model.run_with_cache(tokens, names_filter="blocks.0.attn.hook_pattern")
-    back2 = cache["pattern", 0].diagonal(-2, -2, -1).mean((0, 2))
+    back2 = two_back_scores(model, tokens)
     prev_head = int(prev.argmax())
     two_back = [h for h in back2.argsort(descending=True).tolist() if h != prev_head and back2[h] > TWO_BACK]
     return Circuit(

@@ -151,8 +151,7 @@ def induction_heads() -> str:
 @cache
 def _two_back() -> torch.Tensor:
     """Each layer-0 head's mean attention two tokens back, on the page's repeated tokens."""
-    _, cache_ = _model().run_with_cache(_repeated())
-    return cache_["pattern", 0].diagonal(-2, -2, -1).mean((0, 2))
+    return heldout.two_back_scores(_model(), _repeated())
 
 
 def two_back_heads() -> str:
